@@ -1,0 +1,95 @@
+"""Forbidden-API tripwires: a runtime torch-function mode and a static scan of the source.
+
+The runtime guard is the enforcement (it sees ``nn.LSTM`` however it was reached: attribute,
+``getattr``, ``__import__``); the AST scan gives a reviewer the line where a banned name appears.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from torch.overrides import TorchFunctionMode
+
+ANY_TORCH = "*"  # ban every torch function (numpy-only exercises)
+
+
+class ForbiddenCall(BaseException):
+    """Raised inside the submission when it dispatches a banned torch op.
+
+    A BaseException, so a student's ``except Exception`` does not swallow it; the violation is
+    also recorded on the guard, so catching it anyway does not help.
+    """
+
+
+class ForbidMode(TorchFunctionMode):
+    """Raise on (and record) any dispatched torch function whose name is banned."""
+
+    def __init__(self, banned: frozenset[str]) -> None:
+        super().__init__()
+        self.banned = banned
+        self.violations: list[str] = []
+
+    def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+        name = getattr(func, "__name__", repr(func))
+        if ANY_TORCH in self.banned or name in self.banned:
+            shown = f"torch.{name}" if ANY_TORCH not in self.banned else f"torch ({name})"
+            self.violations.append(shown)
+            raise ForbiddenCall(f"{shown} is not allowed in this exercise")
+        return func(*args, **(kwargs or {}))
+
+
+@contextmanager
+def forbid(banned: frozenset[str]) -> Iterator[ForbidMode | None]:
+    """Run a block with the banned torch ops made to raise; yields the mode (or None if no bans)."""
+    if not banned:
+        yield None
+        return
+    with ForbidMode(banned) as mode:
+        yield mode
+
+
+@dataclass(frozen=True)
+class SourceFinding:
+    line: int
+    text: str
+    banned_import: bool  # True: imports a banned module; False: a name worth a reviewer's look
+
+
+def scan_source(source: str, banned_imports: frozenset[str], banned_names: frozenset[str]) -> list[SourceFinding]:
+    """Find imports of banned modules and uses of banned attribute names, without running code.
+
+    ``banned_imports`` are top-level module names (``torch``); ``banned_names`` are attribute or
+    bare names (``LSTM``, ``LSTMCell``) and are also looked for in string constants, which catches
+    ``getattr(nn, "LSTM")``.
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
+    found: list[SourceFinding] = []
+    for node in ast.walk(tree):
+        line = getattr(node, "lineno", 0)
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] in banned_imports:
+                    found.append(SourceFinding(line, f"import {alias.name}", True))
+        elif isinstance(node, ast.ImportFrom):
+            if node.module and node.module.split(".")[0] in banned_imports and node.level == 0:
+                found.append(SourceFinding(line, f"from {node.module} import ...", True))
+            for alias in node.names:
+                if alias.name in banned_names:
+                    found.append(SourceFinding(line, f"import of {alias.name}", False))
+        elif isinstance(node, ast.Attribute) and node.attr in banned_names:
+            found.append(SourceFinding(line, f"use of .{node.attr}", False))
+        elif isinstance(node, ast.Name) and node.id in banned_names:
+            found.append(SourceFinding(line, f"use of {node.id}", False))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if node.value.split(".")[0] in banned_imports:
+                found.append(SourceFinding(line, f"dynamic import of {node.value!r}", True))
+            elif node.value in banned_names:
+                found.append(SourceFinding(line, f"string {node.value!r}", False))
+    return sorted(set(found), key=lambda f: (f.line, f.text))

@@ -1,0 +1,147 @@
+"""The results schema, one for every grading path (CLI, nbgrader, take-home, batch).
+
+    {"schema": "rnnkit.results/1", "submission": str, "seed": int, "isolation": [str],
+     "versions": {...}, "started_at": iso, "duration_s": float,
+     "exercises": {exercise_id: {"title", "points", "max_points", "flags": [str],
+                                 "tasks": [{"task", "name", "status", "points", "max_points",
+                                            "message", "stdout", "duration_s"}]}},
+     "total": {"points", "max_points"}}
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCHEMA = "rnnkit.results/1"
+STATUSES = ("passed", "failed", "error", "timeout", "crashed", "forbidden", "missing")
+# When a task has several tests, the task takes the first of these statuses among them.
+STATUS_PRIORITY = ("missing", "forbidden", "timeout", "crashed", "error", "failed", "passed")
+MAX_MESSAGE_CHARS = 500
+MAX_STDOUT_CHARS = 4000
+
+
+class ResultsError(ValueError):
+    """A results document that does not follow the schema."""
+
+
+def clip(text: str, limit: int) -> str:
+    text = text.replace("\x00", "")
+    return text if len(text) <= limit else text[: limit - 20] + " [... truncated]"
+
+
+@dataclass
+class TaskResult:
+    task: int
+    name: str
+    status: str
+    points: float
+    max_points: float
+    message: str = ""
+    stdout: str = ""
+    duration_s: float = 0.0
+
+
+@dataclass
+class ExerciseResult:
+    title: str
+    tasks: list[TaskResult]
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def points(self) -> float:
+        return sum(t.points for t in self.tasks)
+
+    @property
+    def max_points(self) -> float:
+        return sum(t.max_points for t in self.tasks)
+
+
+@dataclass
+class Results:
+    submission: str
+    seed: int
+    isolation: list[str]
+    versions: dict[str, str]
+    started_at: str
+    duration_s: float
+    exercises: dict[str, ExerciseResult]
+
+    @property
+    def points(self) -> float:
+        return sum(e.points for e in self.exercises.values())
+
+    @property
+    def max_points(self) -> float:
+        return sum(e.max_points for e in self.exercises.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA, "submission": self.submission, "seed": self.seed,
+            "isolation": self.isolation, "versions": self.versions,
+            "started_at": self.started_at, "duration_s": round(self.duration_s, 3),
+            "exercises": {
+                ex_id: {"title": ex.title, "points": ex.points, "max_points": ex.max_points,
+                        "flags": ex.flags, "tasks": [asdict(t) for t in ex.tasks]}
+                for ex_id, ex in self.exercises.items()
+            },
+            "total": {"points": self.points, "max_points": self.max_points},
+        }
+
+    def write(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(self.to_dict(), indent=2), encoding="utf-8")
+        tmp.replace(path)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Results:
+        validate(raw)
+        exercises = {
+            ex_id: ExerciseResult(ex["title"], [TaskResult(**t) for t in ex["tasks"]], list(ex["flags"]))
+            for ex_id, ex in raw["exercises"].items()
+        }
+        return cls(raw["submission"], raw["seed"], list(raw["isolation"]), dict(raw["versions"]),
+                   raw["started_at"], raw["duration_s"], exercises)
+
+    @classmethod
+    def read(cls, path: Path) -> Results:
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ResultsError(f"{path}: not a readable results file: {exc}") from exc
+        return cls.from_dict(raw)
+
+
+def _need(cond: bool, what: str) -> None:
+    if not cond:
+        raise ResultsError(f"results do not follow {SCHEMA}: {what}")
+
+
+def validate(raw: Any) -> None:
+    """Check a results document against the schema (raises ResultsError saying what is wrong)."""
+    _need(isinstance(raw, dict), "not an object")
+    _need(raw.get("schema") == SCHEMA, f"schema must be {SCHEMA!r}")
+    for key, kind in (("submission", str), ("seed", int), ("isolation", list), ("versions", dict),
+                      ("started_at", str), ("duration_s", (int, float)), ("exercises", dict), ("total", dict)):
+        _need(isinstance(raw.get(key), kind), f"{key!r} missing or of the wrong type")
+    total_points = total_max = 0.0
+    for ex_id, ex in raw["exercises"].items():
+        _need(isinstance(ex, dict) and isinstance(ex.get("tasks"), list), f"{ex_id}: tasks missing")
+        _need(isinstance(ex.get("flags"), list), f"{ex_id}: flags missing")
+        points = max_points = 0.0
+        for t in ex["tasks"]:
+            _need(isinstance(t, dict) and set(t) == set(TaskResult.__dataclass_fields__), f"{ex_id}: bad task keys")
+            _need(t["status"] in STATUSES, f"{ex_id}: unknown status {t['status']!r}")
+            _need(0 <= t["points"] <= t["max_points"], f"{ex_id}: task points out of range")
+            _need((t["status"] == "passed") == (t["points"] == t["max_points"] > 0), f"{ex_id}: points do not match status")
+            points += t["points"]
+            max_points += t["max_points"]
+        _need(abs(ex.get("points", -1) - points) < 1e-9 and abs(ex.get("max_points", -1) - max_points) < 1e-9,
+              f"{ex_id}: points do not add up")
+        total_points += points
+        total_max += max_points
+    _need(abs(raw["total"].get("points", -1) - total_points) < 1e-9
+          and abs(raw["total"].get("max_points", -1) - total_max) < 1e-9, "total does not add up")

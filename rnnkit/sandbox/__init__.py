@@ -1,0 +1,1 @@
+"""The sandbox: submissions run in separate, isolated processes and exchange values only."""

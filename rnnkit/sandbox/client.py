@@ -1,0 +1,218 @@
+"""The grader's side of the sandbox: start the warm parent, spawn children, talk to them.
+
+    Zygote            one warm parent per grading session (torch imported once)
+    ChildProcess      one sandboxed child: request/reply with a deadline, kill, captured output
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rnnkit import wire
+
+OUTPUT_CAP_BYTES = 64 * 1024
+SCRUBBED_ENV = {
+    "PATH": "/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "HOME": "/tmp",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "PYTHONHASHSEED": "0",
+}
+
+
+class ChildGone(Exception):
+    """The child died, closed its socket or broke the protocol."""
+
+
+class ChildTimeout(Exception):
+    """The child did not answer before the deadline (it has been killed)."""
+
+
+class ZygoteError(RuntimeError):
+    """The warm parent could not be started or stopped answering."""
+
+
+@dataclass
+class OutputDrain:
+    """Reads a child's stdout+stderr pipe to the end, keeping only the first bytes."""
+
+    fd: int
+    cap: int = OUTPUT_CAP_BYTES
+    kept: bytearray = field(default_factory=bytearray)
+    dropped: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def start(self) -> None:
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            while chunk := os.read(self.fd, 1 << 16):
+                with self.lock:
+                    room = self.cap - len(self.kept)
+                    self.kept += chunk[:max(room, 0)]
+                    self.dropped += max(len(chunk) - max(room, 0), 0)
+        finally:
+            os.close(self.fd)
+
+    def take(self) -> str:
+        """What was printed since the last take (decoded, with a note on what was cut)."""
+        with self.lock:
+            text = self.kept.decode("utf-8", errors="replace")
+            if self.dropped:
+                text += f"\n[... {self.dropped} more bytes of output not kept]"
+            self.kept.clear()
+            self.dropped = 0
+        return text
+
+
+class ChildProcess:
+    def __init__(self, sock: socket.socket, pid: int, drain: OutputDrain, isolation: list[str]) -> None:
+        self.sock = sock
+        self.pid = pid
+        self.drain = drain
+        self.isolation = isolation
+        self.alive = True
+        self._next_id = 0
+
+    def request(self, message: dict[str, Any], timeout: float, resolve: wire.Resolver | None) -> dict[str, Any]:
+        """Send one request and read exactly one reply, or kill the child."""
+        if not self.alive:
+            raise ChildGone("the submission process is not running")
+        self._next_id += 1
+        request_id = self._next_id
+        deadline = time.monotonic() + timeout
+        try:
+            wire.send_frame(self.sock, wire.encode({"id": request_id, **message}))
+            frame = wire.recv_frame(self.sock, deadline=deadline)
+        except TimeoutError as exc:
+            self.kill()
+            raise ChildTimeout(f"no answer within {timeout:g} s") from exc
+        except (EOFError, OSError) as exc:
+            self.kill()
+            raise ChildGone("the submission process died (exit, crash or signal)") from exc
+        except wire.WireError as exc:
+            self.kill()
+            raise ChildGone(f"the submission process sent an invalid reply ({exc})") from exc
+        try:
+            reply = wire.decode(frame, resolve=resolve)
+        except wire.WireError as exc:
+            self.kill()
+            raise ChildGone(f"the submission process sent an invalid reply ({exc})") from exc
+        if type(reply) is not dict or reply.get("id") != request_id:
+            self.kill()
+            raise ChildGone("the submission process sent a reply that does not match the request")
+        return reply
+
+    def kill(self) -> None:
+        """Kill the child and everything it started (its pid namespace, or its process group)."""
+        if self.alive:
+            self.alive = False
+            for kill in (os.killpg, os.kill):
+                try:
+                    kill(self.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        if self.alive:
+            try:
+                wire.send_frame(self.sock, wire.encode({"op": "exit"}))
+            except OSError:
+                pass
+        self.kill()
+
+
+class Zygote:
+    """The warm parent process. Thread-compatible: spawns are serialised by a lock."""
+
+    def __init__(self, namespaces: bool = True, start_timeout: float = 120.0) -> None:
+        self.namespaces = namespaces
+        self._lock = threading.Lock()
+        self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-m", "rnnkit.sandbox.zygote", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()], env=SCRUBBED_ENV, stdin=subprocess.DEVNULL,
+            cwd="/", start_new_session=True,
+        )
+        theirs.close()
+        self._control.settimeout(start_timeout)
+        self._ready = False
+
+    def wait_ready(self) -> None:
+        if self._ready:
+            return
+        try:
+            message = self._control.recv(1 << 16)
+        except (TimeoutError, OSError) as exc:
+            raise ZygoteError(f"the sandbox parent did not start: {exc}") from exc
+        if not message:
+            raise ZygoteError(f"the sandbox parent exited with code {self.proc.wait()}")
+        self._ready = True
+        self._control.settimeout(30.0)
+
+    @property
+    def running(self) -> bool:
+        return self.proc.poll() is None
+
+    def spawn(self, files: dict[str, Path], settings: dict[str, Any], limits: dict[str, Any] | None = None,
+              ready_timeout: float = 30.0) -> ChildProcess:
+        """Fork a sandboxed child holding copies of ``files`` (name -> host path)."""
+        with self._lock:
+            self.wait_ready()
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            out_read, out_write = os.pipe()
+            request = {"files": {n: str(p) for n, p in files.items()}, "settings": settings,
+                       "namespaces": self.namespaces, "limits": limits or {}}
+            try:
+                socket.send_fds(self._control, [json.dumps(request).encode()], [theirs.fileno(), out_write])
+                answer = self._control.recv(1 << 16)
+            except OSError as exc:
+                raise ZygoteError(f"the sandbox parent stopped answering: {exc}") from exc
+            finally:
+                theirs.close()
+                os.close(out_write)
+            if not answer or "pid" not in json.loads(answer):
+                os.close(out_read)
+                raise ZygoteError("the sandbox parent refused to start a child")
+        drain = OutputDrain(out_read)
+        drain.start()
+        deadline = time.monotonic() + ready_timeout
+        try:
+            first = wire.decode(wire.recv_frame(ours, deadline=deadline))
+            pid = first["pid"]
+            hello = wire.decode(wire.recv_frame(ours, deadline=deadline))
+        except (EOFError, OSError, TimeoutError, wire.WireError, KeyError, TypeError) as exc:
+            ours.close()
+            raise ZygoteError(f"a sandbox child did not start: {exc}") from exc
+        child = ChildProcess(ours, pid, drain, list(hello.get("isolation", [])))
+        if "setup_failed" in hello:
+            child.kill()
+            raise ZygoteError(f"sandbox setup failed: {hello['setup_failed']}")
+        return child
+
+    def close(self) -> None:
+        try:
+            self._control.close()
+        finally:
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()

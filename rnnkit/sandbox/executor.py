@@ -1,0 +1,238 @@
+"""Runs requests against one submission module: the code that sits next to student code.
+
+The same Executor serves both modes: in the sandbox child (requests arrive over the socket) and
+in trusted local mode (``rnnkit check --no-sandbox``, requests are handed over in-process after a
+wire round trip). So both modes give the same values and the same verdicts.
+
+Requests (already decoded, handles and function refs resolved):
+
+    {"op": "load"}
+    {"op": "call", "target": obj, "method": str | None, "args": [...], "kwargs": {...}, "opts": {...}}
+    {"op": "getattr", "target": obj, "name": str}
+    {"op": "probe", "name": str, "args": [...], "kwargs": {...}, "opts": {...}}
+    {"op": "release", "ids": [...]}
+
+Replies: {"value": v, "mutated": [...], "args_after": [...]} or {"raised": type, "msg": str,
+"where": str} or {"forbidden": api, "where": str}.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import traceback
+import types
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from rnnkit import probes
+from rnnkit.guards import ForbiddenCall, forbid
+from rnnkit.wire import HandleRef, ModuleState, WireError
+
+MAX_MESSAGE_CHARS = 400
+
+
+@dataclass(frozen=True)
+class ExecutorSettings:
+    """What the child needs to know about the exercise (never anything hidden)."""
+
+    module_name: str  # e.g. q021_lstm_step_forward
+    forbidden_ops: frozenset[str] = frozenset()
+    default_dtype: str | None = None  # "float64" for torch exercises
+
+
+@dataclass
+class CallOptions:
+    errstate: bool = False  # numpy over/invalid/divide raise; underflow is fine
+    dtype: str | None = None  # default torch dtype during the call
+    return_args: bool = False  # send back the arguments' state (in-place APIs)
+    check_mutation: bool = True  # report arguments changed in place
+    grad: bool = True  # torch grad mode during the call
+
+    @classmethod
+    def from_dict(cls, raw: Any) -> CallOptions:
+        if not isinstance(raw, dict):
+            return cls()
+        known = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+@dataclass
+class Executor:
+    path: Path
+    settings: ExecutorSettings
+    module: types.ModuleType | None = None
+    handles: dict[int, Any] = field(default_factory=dict)
+    next_handle: int = 1
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def load(self) -> dict[str, Any]:
+        if self.settings.default_dtype:
+            torch.set_default_dtype(getattr(torch, self.settings.default_dtype))
+        name = f"rnnkit_submission.{self.settings.module_name}"
+        spec = importlib.util.spec_from_file_location(name, self.path)
+        if spec is None or spec.loader is None:
+            return {"raised": "ImportError", "msg": f"cannot load {self.path.name}", "where": ""}
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        with self._guarded() as mode:
+            try:
+                spec.loader.exec_module(module)
+            except ForbiddenCall:
+                pass
+            except BaseException as exc:  # noqa: BLE001 - a submission may raise anything
+                if mode is not None and mode.violations:
+                    return self._forbidden(mode.violations[0], exc)
+                return self._raised(exc)
+        if mode is not None and mode.violations:
+            return self._forbidden(mode.violations[0], None)
+        self.module = module
+        return {"value": sorted(n for n in vars(module) if not n.startswith("_"))}
+
+    # -- resolving wire references --------------------------------------------------------
+    def resolve(self, kind: str, key: Any) -> Any:
+        if kind == "handle":
+            handle_id, _cls = key
+            if handle_id not in self.handles:
+                raise WireError("this object no longer exists (the submission was restarted)")
+            return self.handles[handle_id]
+        if kind == "function":
+            if self.module is None or not hasattr(self.module, key):
+                raise WireError(f"the submission does not define {key}")
+            return getattr(self.module, key)
+        raise WireError(f"unknown reference {kind}")
+
+    def keep(self, obj: Any) -> dict[str, Any]:
+        """Keep an object that is not a value in the child and hand out a handle to it."""
+        handle_id = self.next_handle
+        self.next_handle += 1
+        self.handles[handle_id] = obj
+        return {"__h": handle_id, "cls": type(obj).__name__}
+
+    # -- requests -------------------------------------------------------------------------
+    def handle(self, request: dict[str, Any]) -> dict[str, Any]:
+        op = request.get("op")
+        if op == "load":
+            return self.load()
+        if op == "release":
+            for handle_id in request.get("ids", []):
+                self.handles.pop(handle_id, None)
+            return {"value": None}
+        if op == "getattr":
+            return self._run(lambda: getattr(request["target"], request["name"]), CallOptions(), [])
+        if op == "call":
+            target = request["target"]
+            fn = target if request.get("method") is None else getattr(target, request["method"])
+            args, kwargs = self._materialise(request["args"]), self._materialise(request["kwargs"])
+            return self._run(lambda: fn(*args, **kwargs), CallOptions.from_dict(request.get("opts")), args)
+        if op == "probe":
+            probe = probes.PROBES.get(request.get("name", ""))
+            if probe is None:
+                return {"raised": "LookupError", "msg": "unknown probe", "where": ""}
+            args, kwargs = self._materialise(request["args"]), self._materialise(request["kwargs"])
+            return self._run(lambda: probe(*args, **kwargs), CallOptions.from_dict(request.get("opts")), args)
+        return {"raised": "LookupError", "msg": f"unknown request {op!r}", "where": ""}
+
+    def _materialise(self, value: Any) -> Any:
+        """Turn module specs from the grader into real torch modules (in the exercise's dtype)."""
+        if isinstance(value, ModuleState):
+            return value.build(torch.get_default_dtype())
+        if isinstance(value, list):
+            return [self._materialise(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self._materialise(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self._materialise(v) for k, v in value.items()}
+        return value
+
+    def _run(self, thunk: Any, opts: CallOptions, args: list[Any]) -> dict[str, Any]:
+        before = [_snapshot(a) for a in args] if opts.check_mutation and not opts.return_args else []
+        with self._guarded(opts) as mode:
+            try:
+                value = thunk()
+            except ForbiddenCall:
+                value = None
+            except BaseException as exc:  # noqa: BLE001 - a submission may raise anything
+                if mode is not None and mode.violations:
+                    return self._forbidden(mode.violations[0], exc)
+                return self._raised(exc)
+        if mode is not None and mode.violations:
+            return self._forbidden(mode.violations[0], None)
+        reply: dict[str, Any] = {"value": value}
+        if before:
+            reply["mutated"] = [i for i, (a, b) in enumerate(zip(args, before)) if b is not None and not _same(a, b)]
+        if opts.return_args:
+            reply["args_after"] = [_as_value(a) for a in args]
+        return reply
+
+    @contextmanager
+    def _guarded(self, opts: CallOptions | None = None) -> Iterator[Any]:
+        opts = opts or CallOptions()
+        with ExitStack() as stack:
+            if opts.errstate:
+                stack.enter_context(np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"))
+            if opts.dtype:
+                previous = torch.get_default_dtype()
+                torch.set_default_dtype(getattr(torch, opts.dtype))
+                stack.callback(torch.set_default_dtype, previous)
+            stack.enter_context(torch.set_grad_enabled(opts.grad))
+            mode = stack.enter_context(forbid(self.settings.forbidden_ops))
+            yield mode
+
+    # -- error replies --------------------------------------------------------------------
+    def _where(self, exc: BaseException | None) -> str:
+        if exc is None:
+            return ""
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(self.path)]
+        if not frames:
+            return ""
+        last = frames[-1]
+        return f"{self.path.name}, line {last.lineno}, in {last.name}"
+
+    def _raised(self, exc: BaseException) -> dict[str, Any]:
+        msg = str(exc)
+        if len(msg) > MAX_MESSAGE_CHARS:
+            msg = msg[:MAX_MESSAGE_CHARS] + "..."
+        return {"raised": type(exc).__name__, "msg": msg, "where": self._where(exc)}
+
+    def _forbidden(self, api: str, exc: BaseException | None) -> dict[str, Any]:
+        return {"forbidden": api, "where": self._where(exc)}
+
+
+def _snapshot(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, torch.Tensor):
+        return value.detach().clone()
+    return None
+
+
+def _same(now: Any, before: Any) -> bool:
+    if isinstance(before, np.ndarray):
+        return isinstance(now, np.ndarray) and now.shape == before.shape and bool(
+            np.array_equal(now, before, equal_nan=before.dtype.kind in "fc"))
+    now_t = now.detach()
+    return now_t.shape == before.shape and bool(torch.equal(now_t.nan_to_num(), before.nan_to_num()))
+
+
+def _as_value(value: Any) -> Any:
+    """An argument's state after an in-place call, as a wire value."""
+    if isinstance(value, torch.nn.Module):
+        try:
+            return ModuleState.of(value)
+        except WireError:
+            return None
+    if isinstance(value, (np.ndarray, torch.Tensor, torch.Generator, np.random.Generator)):
+        return value
+    if isinstance(value, (int, float, str, bool)) or value is None:
+        return value
+    return None
+
+
+__all__ = ["CallOptions", "Executor", "ExecutorSettings", "HandleRef"]

@@ -1,0 +1,220 @@
+"""The warm parent: a clean interpreter with torch imported, forking one child per submission.
+
+Started by the grader as ``python -I -m rnnkit.sandbox.zygote FD`` with a scrubbed environment.
+It never loads hidden tests, solutions or seeds, and it never reads submission files: a child it
+forks inherits nothing worth stealing.
+
+Control protocol on the Unix socket FD (SOCK_SEQPACKET, one JSON message per packet):
+grader -> zygote: ``{"files": {name: host_path}, "settings": {...}, "namespaces": bool}`` with two
+file descriptors attached (the child's data socket, the write end of its output pipe);
+zygote -> grader: ``{"pid": intermediate_pid}``.
+
+Each spawn forks an *intermediate* process that enters new namespaces and forks the *child*
+(pid 1 of the new pid namespace). The intermediate tells the grader the child's pid (first frame
+on the data socket), waits for it and cleans up. The child sets up its isolation, then serves
+requests on the data socket until EOF.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import io
+import json
+import os
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from rnnkit import wire
+from rnnkit.sandbox import isolation
+from rnnkit.sandbox.executor import Executor, ExecutorSettings
+
+MAX_FILE_BYTES = 2 << 20
+PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _die_with_parent() -> None:
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def warm_up() -> None:
+    """One thread for every torch op (forking after a multi-threaded op deadlocks the child),
+    then pay torch's first-call costs once, here, instead of in every child."""
+    torch.set_num_threads(1)
+    torch.set_num_interop_threads(1)
+    a = torch.randn(4, 8, dtype=torch.float64, requires_grad=True)
+    cell = torch.nn.LSTMCell(8, 4).double()
+    h, c = cell(a)
+    (torch.sigmoid(h).sum() + torch.tanh(c).sum()).backward()
+    np.tanh(np.linspace(-1, 1, 8)) @ np.ones(8)
+
+
+def serve(control: socket.socket) -> None:
+    mountpoint = Path(tempfile.mkdtemp(prefix="rnnkit-root-"))
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # intermediates are reaped by the kernel
+    try:
+        control.send(b'{"ready": true}')
+        while True:
+            message, fds, _flags, _addr = socket.recv_fds(control, 1 << 16, 2)
+            if not message:
+                return
+            request = json.loads(message)
+            if len(fds) != 2:
+                for fd in fds:
+                    os.close(fd)
+                control.send(b'{"error": "expected two file descriptors"}')
+                continue
+            pid = os.fork()
+            if pid == 0:
+                control.close()
+                _intermediate(request, fds[0], fds[1], mountpoint)
+            for fd in fds:
+                os.close(fd)
+            control.send(json.dumps({"pid": pid}).encode())
+    finally:
+        shutil.rmtree(mountpoint, ignore_errors=True)
+
+
+def _read_allowed(files: dict[str, str]) -> dict[str, bytes]:
+    """The allow-listed submission files, read by trusted code before isolation starts."""
+    out = {}
+    for name, host_path in files.items():
+        if "/" in name or name.startswith("."):
+            continue
+        with open(host_path, "rb") as fh:
+            out[name] = fh.read(MAX_FILE_BYTES + 1)[:MAX_FILE_BYTES]
+    return out
+
+
+def _intermediate(request: dict[str, Any], data_fd: int, out_fd: int, mountpoint: Path) -> None:
+    code = 0
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        _die_with_parent()
+        files = _read_allowed(request["files"])
+        layers = ["process", "python-isolated", "scrubbed-env"]
+        if request.get("namespaces", True):
+            layers += isolation.enter_namespaces()
+        scratch: Path | None = None
+        if "namespaces" not in layers:
+            scratch = Path(tempfile.mkdtemp(prefix="rnnkit-work-"))
+            for name, data in files.items():
+                (scratch / name).write_bytes(data)
+        go_read, go_write = os.pipe()
+        child = os.fork()
+        if child == 0:
+            os.close(go_write)
+            os.read(go_read, 1)
+            os.close(go_read)
+            _child(request, files, layers, scratch, data_fd, out_fd, mountpoint)
+        os.close(go_read)
+        sock = socket.socket(fileno=data_fd)
+        wire.send_frame(sock, wire.encode({"pid": child}))
+        os.write(go_write, b"x")
+        os.close(go_write)
+        os.close(out_fd)
+        sock.detach()
+        os.close(data_fd)
+        os.waitpid(child, 0)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    except BaseException:  # noqa: BLE001 - never return into the zygote's loop
+        code = 1
+    os._exit(code)
+
+
+def _child(request: dict[str, Any], files: dict[str, bytes], layers: list[str],
+           scratch: Path | None, data_fd: int, out_fd: int, mountpoint: Path) -> None:
+    sock = socket.socket(fileno=data_fd)
+    try:
+        os.setsid()
+        _die_with_parent()
+        limits = isolation.Limits(**request.get("limits", {}))
+        if scratch is None:
+            isolation.build_private_root(mountpoint, files, limits)
+            layers.append("private-root")
+            isolation.drop_capabilities()
+            layers.append("no-capabilities")
+        else:
+            os.chdir(scratch)
+            layers.append("scratch-dir")
+        layers.append("process-group")
+        isolation.apply_rlimits(limits)
+        layers.append("rlimits")
+        null = os.open("/dev/null", os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(out_fd, 1)
+        os.dup2(out_fd, 2)
+        os.close(null)
+        os.close(out_fd)
+        sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
+        sys.stdout = io.TextIOWrapper(open(1, "wb", closefd=False), line_buffering=True,
+                                      errors="replace")
+        sys.stderr = io.TextIOWrapper(open(2, "wb", closefd=False), line_buffering=True,
+                                      errors="replace")
+        settings = request["settings"]
+        executor = Executor(
+            Path.cwd() / settings["file"],
+            ExecutorSettings(module_name=settings["module_name"],
+                             forbidden_ops=frozenset(settings.get("forbidden_ops", [])),
+                             default_dtype=settings.get("default_dtype")),
+        )
+    except BaseException as exc:  # noqa: BLE001 - report, then die
+        try:
+            wire.send_frame(sock, wire.encode({"setup_failed": f"{type(exc).__name__}: {exc}"}))
+        finally:
+            os._exit(3)
+    wire.send_frame(sock, wire.encode({"ready": True, "isolation": layers}))
+    _serve_requests(sock, executor)
+
+
+def _serve_requests(sock: socket.socket, executor: Executor) -> None:
+    sock.settimeout(None)
+    while True:
+        try:
+            frame = wire.recv_frame(sock)
+        except (EOFError, OSError):
+            os._exit(0)
+        request_id = None
+        try:
+            request = wire.decode(frame, resolve=executor.resolve)
+            request_id = request.get("id")
+            if request.get("op") == "exit":
+                os._exit(0)
+            reply = executor.handle(request)
+        except wire.WireError as exc:
+            reply = {"raised": "TypeError", "msg": str(exc), "where": ""}
+        _flush()
+        try:
+            out = wire.encode({"id": request_id, **reply}, on_unknown=executor.keep)
+        except wire.WireError as exc:
+            out = wire.encode({"id": request_id, "raised": "TypeError",
+                               "msg": f"returned a value that cannot be graded ({exc})", "where": ""})
+        wire.send_frame(sock, out)
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - a student may have replaced or closed it
+            pass
+
+
+def main() -> None:
+    _die_with_parent()
+    control = socket.socket(fileno=int(sys.argv[1]))
+    warm_up()
+    serve(control)
+
+
+if __name__ == "__main__":
+    main()
