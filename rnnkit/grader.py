@@ -105,7 +105,9 @@ def grade(kit: Kit, exercises: list[Exercise], submission: Path, options: RunOpt
     return _run(kit, [e.hidden_test_path for e in exercises], submission, options or RunOptions(), "plain")
 
 
-def run_public(kit: Kit, exercises: list[Exercise], options: RunOptions | None = None) -> Results:
-    """Run the public tests of these exercises against the kit's own exercise files."""
+def run_public(kit: Kit, exercises: list[Exercise], options: RunOptions | None = None,
+               submission: Path | None = None) -> Results:
+    """Run the public tests of these exercises against the kit's own exercise files (or against
+    ``submission``, a folder laid out like exercises/)."""
     opts = options or RunOptions(show_student_messages=True)
-    return _run(kit, [e.public_test_path for e in exercises], None, opts, "rewrite")
+    return _run(kit, [e.public_test_path for e in exercises], submission, opts, "rewrite")

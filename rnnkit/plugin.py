@@ -46,7 +46,7 @@ from rnnkit.results import (
     TaskResult,
     clip,
 )
-from rnnkit.sandbox.client import Zygote
+from rnnkit.sandbox.client import shared_zygote
 from rnnkit.sandbox.submission import LocalSubmission, SandboxedSubmission, Submission, SubmissionSpec
 
 STASH = pytest.StashKey["GradingSession"]()
@@ -125,7 +125,6 @@ class TestOutcome:
 class GradingSession:
     config: pytest.Config
     seed: int = 0
-    zygote: Zygote | None = None
     submissions: dict[str, Submission] = field(default_factory=dict)
     contexts: dict[str, ExerciseContext] = field(default_factory=dict)
     outcomes: dict[str, dict[int, list[TestOutcome]]] = field(default_factory=dict)
@@ -174,9 +173,8 @@ class GradingSession:
         static = self._static_scan(ctx, file)
         sub: Submission
         if self.sandboxed:
-            if self.zygote is None or not self.zygote.running:
-                self.zygote = Zygote(namespaces=not self.config.getoption("rnnkit_no_namespaces", False))
-            sub = SandboxedSubmission(spec, self.zygote, static_violation=static)
+            zygote = shared_zygote(namespaces=not self.config.getoption("rnnkit_no_namespaces", False))
+            sub = SandboxedSubmission(spec, zygote, static_violation=static)
         else:
             sub = LocalSubmission(spec, static_violation=static)
         self.submissions[exercise_id] = sub
@@ -240,9 +238,6 @@ class GradingSession:
     def close(self) -> None:
         for exercise_id in list(self.submissions):
             self.release(exercise_id)
-        if self.zygote is not None:
-            self.zygote.close()
-            self.zygote = None
 
 
 def _versions() -> dict[str, str]:
@@ -324,6 +319,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             raise pytest.UsageError(f"{item.nodeid}: every exercise test needs @pytest.mark.task(N) with a task "
                                     f"of {ctx.meta.id}/exercise.toml")
         _session(config).contexts[ctx.meta.id] = ctx
+    grading = _session(config)
+    if grading.contexts and grading.sandboxed:
+        # Start the warm parent now: it imports torch while the first tests are set up.
+        shared_zygote(namespaces=not config.getoption("rnnkit_no_namespaces", False))
 
 
 @pytest.hookimpl(hookwrapper=True)

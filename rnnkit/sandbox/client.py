@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import signal
@@ -137,6 +138,24 @@ class ChildProcess:
             except OSError:
                 pass
         self.kill()
+
+
+_SHARED: dict[bool, Zygote] = {}
+
+
+def shared_zygote(namespaces: bool = True) -> Zygote:
+    """One warm parent per process and isolation choice, reused by every grading run in it."""
+    zygote = _SHARED.get(namespaces)
+    if zygote is None or not zygote.running:
+        zygote = _SHARED[namespaces] = Zygote(namespaces=namespaces)
+    return zygote
+
+
+@atexit.register
+def _close_shared() -> None:
+    for zygote in _SHARED.values():
+        zygote.close()
+    _SHARED.clear()
 
 
 class Zygote:

@@ -1,0 +1,206 @@
+"""The ``rnnkit`` command: a thin layer over the library (each command calls one function).
+
+Students: list, show, hint, check. Instructors: grade, demo. Authors: dev build, dev check.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from rnnkit import __version__
+from rnnkit.exercise import MetadataError
+from rnnkit.grader import GradingError, RunOptions
+from rnnkit.kit import Kit, KitError, find_kit
+from rnnkit.mutants import MutantError
+from rnnkit.stubgen import StubError
+
+console = Console(highlight=False)
+EXIT_BROKEN = 3  # the kit or the installation is broken (not the submission)
+
+
+def _kit() -> Kit:
+    try:
+        kit = find_kit()
+        kit.exercises  # noqa: B018 - load and validate metadata now, to report it cleanly
+        return kit
+    except (KitError, MetadataError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _fail(exc: Exception, code: int = EXIT_BROKEN) -> None:
+    console.print(f"[red]error:[/] {exc}")
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="rnnkit")
+def main() -> None:
+    """rnnkit: 100 auto-graded LSTM & GRU exercises.
+
+    \b
+    Students:    rnnkit list · rnnkit show q021 · rnnkit hint q021 · rnnkit check [q021]
+    Instructors: rnnkit grade PATH --out results.json · rnnkit demo
+    Authors:     rnnkit dev build · rnnkit dev check
+    """
+
+
+@main.command("list")
+def list_cmd() -> None:
+    """Modules, exercises, the status of each and a progress bar."""
+    from rnnkit.student import list_exercises
+
+    list_exercises(_kit(), console)
+
+
+@main.command()
+@click.argument("exercise")
+def show(exercise: str) -> None:
+    """The question, the tasks and the signatures of EXERCISE (q021 or its full id)."""
+    from rnnkit.student import show as show_exercise
+
+    kit = _kit()
+    try:
+        show_exercise(kit, kit.find(exercise), console)
+    except KitError as exc:
+        raise click.BadParameter(str(exc), param_hint="EXERCISE") from exc
+
+
+@main.command()
+@click.argument("exercise")
+@click.option("--reset", is_flag=True, help="hide this exercise's hints again")
+def hint(exercise: str, reset: bool) -> None:
+    """Show the next hint for EXERCISE (one more each time)."""
+    from rnnkit.student import hint as show_hint
+
+    kit = _kit()
+    try:
+        show_hint(kit, kit.find(exercise), console, reset=reset)
+    except KitError as exc:
+        raise click.BadParameter(str(exc), param_hint="EXERCISE") from exc
+
+
+@main.command()
+@click.argument("exercise", required=False)
+@click.option("--no-sandbox", is_flag=True, help="run your code in this process (so a debugger works)")
+@click.option("--timeout", default=10.0, show_default=True, help="seconds allowed per call")
+def check(exercise: str | None, no_sandbox: bool, timeout: float) -> None:
+    """Run the public tests of EXERCISE (default: the first unsolved one)."""
+    from rnnkit.student import check as run_check
+
+    kit = _kit()
+    try:
+        chosen = kit.find(exercise) if exercise else None
+    except KitError as exc:
+        raise click.BadParameter(str(exc), param_hint="EXERCISE") from exc
+    try:
+        ok = run_check(kit, chosen, console, sandbox=not no_sandbox, timeout=timeout)
+    except GradingError as exc:
+        _fail(exc)
+    sys.exit(0 if ok else 1)
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="write the results JSON here")
+@click.option("--exercises", help="comma list: q021,q005 (short or full ids)")
+@click.option("--module", help="one module: 01 or 01_cells")
+@click.option("--seed", type=int, help="replay the seed of an earlier run (it is in its results)")
+@click.option("--timeout", default=10.0, show_default=True, help="seconds allowed per call into the submission")
+@click.option("--no-namespaces", is_flag=True, help="sandbox without Linux namespaces (hosts that forbid them)")
+def grade(path: Path, out: Path | None, exercises: str | None, module: str | None, seed: int | None,
+          timeout: float, no_namespaces: bool) -> None:
+    """Grade the submission at PATH (a copy of exercises/) with the hidden tests, in the sandbox.
+
+    Exits 0 whatever the score; non-zero only for a usage error or a broken installation.
+    """
+    from rnnkit.grader import grade as run_grade
+    from rnnkit.render import results_table
+
+    kit = _kit()
+    try:
+        chosen = kit.select(exercises, module)
+    except KitError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    from rnnkit.student import _Bar
+
+    options = RunOptions(seed=seed, call_timeout_s=timeout, namespaces=not no_namespaces,
+                         label=str(path), progress=_Bar(console, "grading"))
+    try:
+        results = run_grade(kit, chosen, path.resolve(), options)
+    except GradingError as exc:
+        _fail(exc)
+    console.print(results_table(results))
+    console.print(f"seed {results.seed} · isolation: {', '.join(results.isolation)} · {results.duration_s:.1f} s")
+    if out is not None:
+        results.write(out)
+        console.print(f"results written to {out}")
+
+
+@main.command()
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("build/demo"),
+              show_default=True, help="where the sample submissions and their results go")
+def demo(out: Path) -> None:
+    """Grade three sample submissions of module 01: the references, the stubs, known-wrong mutants."""
+    from rnnkit.demo import run_demo
+
+    try:
+        run_demo(_kit(), out.resolve(), console)
+    except (GradingError, MutantError, StubError) as exc:
+        _fail(exc)
+
+
+@main.group()
+def dev() -> None:
+    """Authoring: regenerate stubs, check the whole kit."""
+
+
+@dev.command("build")
+@click.option("--exercises", help="comma list of exercise ids")
+@click.option("--module", help="one module: 01 or 01_cells")
+def dev_build(exercises: str | None, module: str | None) -> None:
+    """Regenerate the stubs in exercises/ from the solutions."""
+    from rnnkit.devtools import build
+
+    kit = _kit()
+    try:
+        changed = build(kit, kit.select(exercises, module))
+    except StubError as exc:
+        _fail(exc)
+    for path in changed:
+        console.print(f"wrote {path.relative_to(kit.root)}")
+    console.print(f"{len(changed)} stub(s) changed")
+
+
+@dev.command("check")
+@click.option("--exercises", help="comma list of exercise ids")
+@click.option("--module", help="one module: 01 or 01_cells")
+@click.option("-v", "--verbose", is_flag=True, help="also list which task catches each mutant")
+def dev_check(exercises: str | None, module: str | None, verbose: bool) -> None:
+    """Verify the kit: layout, metadata, bank text, stubs up to date, solutions pass, stubs fail,
+    mutants caught, public tests useful."""
+    from rnnkit.devtools import check as run_check
+
+    kit = _kit()
+    chosen = kit.select(exercises, module)
+    try:
+        report = run_check(kit, chosen, say=lambda msg: console.print(f"[dim]{msg}[/]"))
+    except GradingError as exc:
+        _fail(exc)
+    if verbose:
+        for line in report.notes:
+            console.print(f"[dim]{line}[/]")
+    for problem in report.problems:
+        console.print(f"[red]✗[/] {problem}")
+    if report.ok:
+        console.print(f"[green]✓ {len(chosen)} exercise(s) pass every check[/]")
+    else:
+        console.print(f"[red]{len(report.problems)} problem(s)[/]")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,186 @@
+"""The student's commands: list, show, hint, check (rendered with rich)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.progress import BarColumn, Progress, TextColumn
+from rich.table import Table
+from rich.text import Text
+
+from rnnkit.bank import load_bank
+from rnnkit.grader import RunOptions, run_public
+from rnnkit.kit import Exercise, Kit
+from rnnkit.progress import Progress as StudentProgress
+from rnnkit.render import status_text, task_table
+
+STATE_STYLE = {"solved": "green", "failing": "red", "edited": "yellow", "todo": "dim", "missing": "magenta"}
+
+
+def bar(done: float, total: float, width: int = 30) -> str:
+    filled = int(round(width * done / total)) if total else 0
+    return "█" * filled + "░" * (width - filled)
+
+
+def list_exercises(kit: Kit, console: Console) -> None:
+    progress = StudentProgress.load(kit)
+    if progress.warning:
+        console.print(f"[yellow]warning:[/] {progress.warning}")
+    solved = points = max_points = 0
+    for module in kit.modules():
+        table = Table(title=f"module {module}", title_justify="left", show_edge=False, pad_edge=False)
+        table.add_column("id")
+        table.add_column("title")
+        table.add_column("diff", justify="center")
+        table.add_column("status")
+        table.add_column("points", justify="right")
+        for exercise in (e for e in kit.exercises if e.module == module):
+            st = progress.status(exercise)
+            solved += st.state == "solved"
+            points += st.points
+            max_points += st.max_points
+            table.add_row(exercise.meta.short_id, exercise.meta.title, "★" * exercise.meta.difficulty,
+                          Text(st.state, style=STATE_STYLE[st.state]), f"{st.points}/{st.max_points}")
+        console.print(table)
+        console.print()
+    total = len(kit.exercises)
+    console.print(f"exercises {bar(solved, total)} {solved}/{total} solved")
+    console.print(f"points    {bar(points, max_points)} {points}/{max_points} (from the public tests)")
+    upcoming = next_unsolved(kit, progress)
+    if upcoming is not None:
+        console.print(f"next: [bold]rnnkit check {upcoming.meta.short_id}[/] ({upcoming.meta.title})")
+
+
+def next_unsolved(kit: Kit, progress: StudentProgress | None = None) -> Exercise | None:
+    progress = progress or StudentProgress.load(kit)
+    return next((e for e in kit.exercises if progress.status(e).state != "solved"), None)
+
+
+def _signatures(path: Path) -> list[tuple[str, str]]:
+    """(signature, docstring) of each public function, class and method in the exercise file."""
+    source = path.read_text(encoding="utf-8")
+    lines = source.splitlines()
+    out: list[tuple[str, str]] = []
+
+    def header(node: ast.FunctionDef | ast.ClassDef) -> str:
+        end = node.body[0].lineno - 1 if node.body else node.lineno
+        text = "\n".join(lines[node.lineno - 1:end]).strip()
+        if isinstance(node.body[0], ast.Expr) and isinstance(getattr(node.body[0], "value", None), ast.Constant):
+            text = "\n".join(lines[node.lineno - 1:node.body[0].lineno - 1]).strip()
+        return text
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
+            out.append((header(node), ast.get_docstring(node) or ""))
+            if isinstance(node, ast.ClassDef):
+                for sub in node.body:
+                    if isinstance(sub, ast.FunctionDef) and (not sub.name.startswith("_") or sub.name == "__init__"):
+                        out.append(("    " + header(sub), ast.get_docstring(sub) or ""))
+    return out
+
+
+def show(kit: Kit, exercise: Exercise, console: Console) -> None:
+    meta = exercise.meta
+    bank = load_bank(kit.bank_path).get(meta.bank.number) if kit.bank_path.is_file() else None
+    question = bank.question if bank else meta.bank.question
+    answer = bank.answer if bank else meta.bank.answer
+    console.print(Panel(f"[bold]Q{meta.bank.number}. {question}[/]\n{answer}",
+                        title=f"{meta.id}: {meta.title}", subtitle=f"module {exercise.module} · "
+                        f"difficulty {'★' * meta.difficulty} · {meta.library}"))
+    tasks = Table(show_edge=False)
+    tasks.add_column("task", justify="right")
+    tasks.add_column("what the grader checks")
+    tasks.add_column("points", justify="right")
+    for task in meta.tasks:
+        tasks.add_row(str(task.id), task.name, str(task.points))
+    console.print(tasks)
+    try:
+        module_doc = ast.get_docstring(ast.parse(exercise.stub_path.read_text(encoding="utf-8"))) or ""
+    except (OSError, SyntaxError):
+        module_doc = ""
+    if module_doc:
+        console.print(Panel(module_doc, title="the spec"))
+    for signature, doc in _signatures(exercise.stub_path) if exercise.stub_path.is_file() else []:
+        console.print(Text(signature, style="bold cyan"))
+        if doc:
+            console.print(Text("    " + doc.replace("\n", "\n    "), style="dim"))
+    rel = exercise.stub_path.relative_to(kit.root)
+    extra = f" (needs {', '.join(meta.requires)} first)" if meta.requires else ""
+    console.print(f"\nedit [bold]{rel}[/], then run [bold]rnnkit check {meta.short_id}[/]{extra}. "
+                  f"Stuck? [bold]rnnkit hint {meta.short_id}[/]")
+
+
+def hint(kit: Kit, exercise: Exercise, console: Console, reset: bool = False) -> None:
+    progress = StudentProgress.load(kit)
+    hints = exercise.meta.hints
+    if reset:
+        progress.hints.pop(exercise.id, None)
+        progress.save()
+        console.print(f"hints for {exercise.meta.short_id} hidden again")
+        return
+    shown = progress.next_hint(exercise)
+    progress.save()
+    for number, text in enumerate(hints[:shown], start=1):
+        console.print(Panel(text, title=f"hint {number} of {len(hints)}", title_align="left"))
+    if shown < len(hints):
+        console.print(f"run [bold]rnnkit hint {exercise.meta.short_id}[/] again for the next hint")
+    else:
+        console.print("that was the last hint")
+
+
+class _Bar:
+    """A progress bar for test runs that take more than a moment."""
+
+    def __init__(self, console: Console, label: str) -> None:
+        self.bar = Progress(TextColumn(label), BarColumn(), TextColumn("{task.completed}/{task.total} tests"),
+                            console=console, transient=True)
+        self.task = None
+
+    def start(self, total: int) -> None:
+        self.task = self.bar.add_task("", total=total)
+        self.bar.start()
+
+    def advance(self, nodeid: str, outcome: str) -> None:
+        if self.task is not None:
+            self.bar.advance(self.task)
+
+    def stop(self) -> None:
+        self.bar.stop()
+
+
+def check(kit: Kit, exercise: Exercise | None, console: Console, sandbox: bool = True,
+          timeout: float = 10.0) -> bool:
+    """Run an exercise's public tests; returns True when every task passed."""
+    progress = StudentProgress.load(kit)
+    if exercise is None:
+        exercise = next_unsolved(kit, progress)
+        if exercise is None:
+            console.print("[green]every exercise passes its public tests.[/] `rnnkit list` shows your progress.")
+            return True
+        console.print(f"checking the first unsolved exercise: [bold]{exercise.id}[/]")
+    options = RunOptions(sandbox=sandbox, call_timeout_s=timeout, show_student_messages=True,
+                         progress=_Bar(console, f"checking {exercise.meta.short_id}"))
+    results = run_public(kit, [exercise], options)
+    result = results.exercises[exercise.id]
+    progress.record_check(exercise, result)
+    progress.save()
+    console.print(task_table(result, title=f"{exercise.id} · public tests"
+                             + ("" if sandbox else " · trusted local mode")))
+    passed = all(t.status == "passed" for t in result.tasks)
+    for task in result.tasks:
+        if task.stdout.strip():
+            console.print(Panel(task.stdout.rstrip(), title=f"task {task.task}: your code printed", title_align="left"))
+    if passed:
+        console.print(f"[green]{exercise.meta.short_id} passes its public tests.[/] The hidden grader uses "
+                      "other inputs too. `rnnkit list` shows what is next.")
+    else:
+        console.print(f"{status_text('failed')} fix the first failing task; `rnnkit hint {exercise.meta.short_id}` "
+                      "helps, `rnnkit check --no-sandbox` lets you use a debugger.")
+    return passed
