@@ -73,8 +73,6 @@ class Executor:
 
     # -- lifecycle ------------------------------------------------------------------------
     def load(self) -> dict[str, Any]:
-        if self.settings.default_dtype:
-            torch.set_default_dtype(getattr(torch, self.settings.default_dtype))
         name = f"rnnkit_submission.{self.settings.module_name}"
         spec = importlib.util.spec_from_file_location(name, self.path)
         if spec is None or spec.loader is None:
@@ -142,7 +140,8 @@ class Executor:
     def _materialise(self, value: Any) -> Any:
         """Turn module specs from the grader into real torch modules (in the exercise's dtype)."""
         if isinstance(value, ModuleState):
-            return value.build(torch.get_default_dtype())
+            dtype = self.settings.default_dtype
+            return value.build(getattr(torch, dtype) if dtype else None)
         if isinstance(value, list):
             return [self._materialise(v) for v in value]
         if isinstance(value, tuple):
@@ -177,9 +176,11 @@ class Executor:
         with ExitStack() as stack:
             if opts.errstate:
                 stack.enter_context(np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"))
-            if opts.dtype:
+            dtype = opts.dtype or self.settings.default_dtype
+            if dtype:
+                # Only around the call: in trusted local mode this process is the grader's.
                 previous = torch.get_default_dtype()
-                torch.set_default_dtype(getattr(torch, opts.dtype))
+                torch.set_default_dtype(getattr(torch, dtype))
                 stack.callback(torch.set_default_dtype, previous)
             stack.enter_context(torch.set_grad_enabled(opts.grad))
             mode = stack.enter_context(forbid(self.settings.forbidden_ops))
