@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rnnkit.bank import load_bank
+from rnnkit.bank import BankEntry, load_bank
 from rnnkit.grader import RunOptions, grade, run_public
 from rnnkit.kit import Exercise, Kit
 from rnnkit.mutants import Mutant, MutantError, load_mutants
@@ -62,7 +62,7 @@ def _write_tree(root: Path, files: dict[Exercise, str]) -> Path:
     return root
 
 
-def _static_checks(kit: Kit, exercise: Exercise, bank: dict[int, object], report: CheckReport) -> bool:
+def _static_checks(kit: Kit, exercise: Exercise, bank: dict[int, BankEntry], report: CheckReport) -> bool:
     meta = exercise.meta
     say = report.problems.append
     ok = True
@@ -78,9 +78,9 @@ def _static_checks(kit: Kit, exercise: Exercise, bank: dict[int, object], report
     if entry is None:
         say(f"{meta.id}: question {meta.bank.number} is not in the bank")
     else:
-        if getattr(entry, "question") != meta.bank.question:
+        if entry.question != meta.bank.question:
             say(f"{meta.id}: bank.question differs from the bank's text of Q{meta.bank.number}")
-        if getattr(entry, "answer") != meta.bank.answer:
+        if entry.answer != meta.bank.answer:
             say(f"{meta.id}: bank.answer differs from the bank's text of Q{meta.bank.number}")
     for required in meta.requires:
         try:
@@ -109,7 +109,7 @@ def check(kit: Kit, exercises: list[Exercise], options: RunOptions | None = None
     note = say or (lambda _msg: None)
     opts = options or RunOptions()
     bank = load_bank(kit.bank_path)
-    runnable = [e for e in exercises if _static_checks(kit, e, bank, report)]  # type: ignore[arg-type]
+    runnable = [e for e in exercises if _static_checks(kit, e, bank, report)]
     mutants: dict[Exercise, list[Mutant]] = {}
     for exercise in runnable:
         try:

@@ -9,6 +9,7 @@ sandbox children (unless ``sandbox=False``, the trusted local mode for a student
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,8 +60,18 @@ class _Progress:
             self.sink.advance(report.nodeid, report.outcome)
 
 
+def _forget_modules(files: list[Path]) -> None:
+    """pytest reuses an already imported test module of the same name: forget ours between runs
+    (several kits, or an edited grader, in one process)."""
+    names = {p.name for p in files}
+    for name, module in list(sys.modules.items()):
+        if Path(getattr(module, "__file__", None) or "/").name in names:
+            del sys.modules[name]
+
+
 def _run(kit: Kit, test_files: list[Path], submission: Path | None, options: RunOptions,
          assert_mode: str) -> Results:
+    _forget_modules(test_files)
     with tempfile.TemporaryDirectory(prefix="rnnkit-run-") as tmp:
         out = Path(tmp) / "results.json"
         args = [str(p) for p in test_files] + [

@@ -58,3 +58,31 @@ def gru_cell_from_torch_layout(W_ih: np.ndarray, W_hh: np.ndarray, b_ih: np.ndar
         cell.bias_ih.copy_(_t(b_ih))
         cell.bias_hh.copy_(_t(b_hh))
     return cell
+
+
+# ---------------------------------------------------------------------------------------------
+# q009_peephole_lstm: a peephole LSTM step written gate by gate (separate matmuls per gate), as an
+# independent float64 reference for the fused student cell.
+
+
+def peephole_lstm_step_oracle(x: torch.Tensor, h: torch.Tensor, c: torch.Tensor,
+                              params: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """(h_next, c_next) of a diagonal-peephole LSTM (Gers & Schmidhuber), float64.
+
+    ``params`` holds weight_ih (4H, D), weight_hh (4H, H), bias (4H,), p_i, p_f, p_o (H,), gate
+    order i, f, g, o. i and f peek at the old cell c, o at the new cell c_next.
+    """
+    p = {k: v.detach().to(torch.float64) for k, v in params.items()}
+    x, h, c = (t.detach().to(torch.float64) for t in (x, h, c))
+    H = p["p_i"].shape[0]
+
+    def pre(k: int) -> torch.Tensor:
+        rows = slice(k * H, (k + 1) * H)
+        return x @ p["weight_ih"][rows].T + h @ p["weight_hh"][rows].T + p["bias"][rows]
+
+    i = torch.sigmoid(pre(0) + c * p["p_i"])
+    f = torch.sigmoid(pre(1) + c * p["p_f"])
+    g = torch.tanh(pre(2))
+    c_next = f * c + i * g
+    o = torch.sigmoid(pre(3) + c_next * p["p_o"])
+    return o * torch.tanh(c_next), c_next

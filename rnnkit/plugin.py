@@ -47,7 +47,12 @@ from rnnkit.results import (
     clip,
 )
 from rnnkit.sandbox.client import shared_zygote
-from rnnkit.sandbox.submission import LocalSubmission, SandboxedSubmission, Submission, SubmissionSpec
+from rnnkit.sandbox.submission import (
+    LocalSubmission,
+    SandboxedSubmission,
+    Submission,
+    SubmissionSpec,
+)
 
 STASH = pytest.StashKey["GradingSession"]()
 

@@ -41,7 +41,7 @@ def output_grads(target: Callable[..., Any], args: list[Any], upstream: list[tor
     outputs = _flatten_tensors(target(*args, **(kwargs or {})))
     if len(outputs) != len(upstream):
         raise ValueError(f"expected {len(upstream)} tensor outputs, got {len(outputs)}")
-    total = sum((o * u.to(o.dtype)).sum() for o, u in zip(outputs, upstream) if o.requires_grad)
+    total = sum((o * u.to(o.dtype)).sum() for o, u in zip(outputs, upstream, strict=True) if o.requires_grad)
     wrt = leaves + list(params.values())
     grads: list[torch.Tensor | None] = [None] * len(wrt)
     if isinstance(total, torch.Tensor) and total.requires_grad and wrt:
@@ -50,7 +50,7 @@ def output_grads(target: Callable[..., Any], args: list[Any], upstream: list[tor
         "outputs": [o.detach() for o in outputs],
         "inputs": [g.detach() if g is not None else None for g in grads[: len(leaves)]],
         "params": {n: (g.detach() if g is not None else None)
-                   for n, g in zip(params, grads[len(leaves):])},
+                   for n, g in zip(params, grads[len(leaves):], strict=True)},
     }
 
 

@@ -1,0 +1,119 @@
+"""The value-only sandbox protocol against hostile submissions, graded in one real batch.
+
+Each minikit slot holds one case; the good and the partly correct submissions sit beside the
+attacks in the same run and must keep exactly their scores.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from minikit import solution_source, write_submission
+
+from rnnkit.grader import RunOptions, grade
+from rnnkit.kit import Kit
+from rnnkit.results import validate
+
+BOTH = "def add(a, b):\n{body}\n\ndef scale(a, k):\n{body}\n"
+
+CASES: dict[str, tuple[str, float, set[str]]] = {
+    # name: (source, expected points of 3, statuses allowed on its tasks)
+    "correct": ("", 3, {"passed"}),
+    "partial": ("import numpy as np\ndef add(a, b):\n    return a + b\n\ndef scale(a, k):\n    return a * (k + 1)\n",
+                1, {"passed", "failed"}),
+    "os_exit": ("import os\n" + BOTH.format(body="    os._exit(0)"), 0, {"crashed"}),
+    "always_equal": ("class Eq:\n    def __eq__(self, other): return True\n    def __ne__(self, other): return False\n"
+                     "    def __array__(self, *a, **k): raise TypeError\n"
+                     + BOTH.format(body="    return Eq()"), 0, {"failed"}),
+    "pickle_bomb": ("import os, pickle\nclass Bomb:\n    def __reduce__(self):\n"
+                    "        return (os.system, ('touch {marker}',))\n"
+                    "def add(a, b):\n    return Bomb()\n\ndef scale(a, k):\n    return pickle.dumps(Bomb())\n",
+                    0, {"failed"}),
+    "infinite_loop": (BOTH.format(body="    while True:\n        pass"), 0, {"timeout"}),
+    "segfault": ("import ctypes\n" + BOTH.format(body="    ctypes.string_at(0)"), 0, {"crashed"}),
+    "exit_at_import": ("import os\nos._exit(0)\n" + BOTH.format(body="    return a"), 0, {"crashed"}),
+    "sys_exit": ("import sys\n" + BOTH.format(body="    sys.exit(0)"), 0, {"error"}),
+    "fake_summary": ("import os\n" + BOTH.format(
+        body="    print('===== 3 passed in 0.01s =====', flush=True)\n    os._exit(0)"), 0, {"crashed"}),
+    "uses_torch": ("import numpy as np\nimport torch\ndef add(a, b):\n    return a + b\n\n"
+                   "def scale(a, k):\n    return np.multiply(a, k)\n", 0, {"forbidden"}),
+    "syntax_error": ("def add(a, b)\n    return a + b\n", 0, {"error"}),
+}
+
+
+@pytest.fixture(scope="module")
+def graded(minikit: Kit, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
+    root = tmp_path_factory.mktemp("hostile")
+    marker = root / "PICKLE_BOMB_WENT_OFF"
+    files = {}
+    for number, (source, _points, _statuses) in enumerate(CASES.values(), start=1):
+        files[number] = (source or solution_source(number)).replace("{marker}", str(marker))
+    submission = write_submission(root / "submission", files)
+    results = grade(minikit, list(minikit.exercises), submission, RunOptions(call_timeout_s=2.0))
+    raw = results.to_dict()
+    return raw, marker
+
+
+def test_results_are_complete_and_valid(graded: tuple[dict, Path], minikit: Kit) -> None:
+    raw, _ = graded
+    validate(json.loads(json.dumps(raw)))
+    assert set(raw["exercises"]) == {e.id for e in minikit.exercises}
+    assert "namespaces" in raw["isolation"] and "private-root" in raw["isolation"]
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_case_scores_as_expected(graded: tuple[dict, Path], name: str) -> None:
+    raw, _ = graded
+    number = list(CASES).index(name) + 1
+    exercise = raw["exercises"][f"q{number:03d}_calc"]
+    _source, points, statuses = CASES[name]
+    assert exercise["points"] == points, exercise
+    assert {t["status"] for t in exercise["tasks"]} <= statuses, exercise["tasks"]
+    for task in exercise["tasks"]:
+        assert task["status"] == "passed" or task["message"], "every lost point says why"
+
+
+def test_pickle_bomb_never_unpickled(graded: tuple[dict, Path]) -> None:
+    _, marker = graded
+    assert not marker.exists()
+
+
+def test_printed_summary_is_kept_as_output_not_parsed(graded: tuple[dict, Path]) -> None:
+    raw, _ = graded
+    number = list(CASES).index("fake_summary") + 1
+    tasks = raw["exercises"][f"q{number:03d}_calc"]["tasks"]
+    assert any("3 passed" in t["stdout"] for t in tasks)
+    assert all(t["points"] == 0 for t in tasks)
+
+
+def test_timeout_message_names_the_limit(graded: tuple[dict, Path]) -> None:
+    raw, _ = graded
+    number = list(CASES).index("infinite_loop") + 1
+    task = raw["exercises"][f"q{number:03d}_calc"]["tasks"][0]
+    assert "did not finish within 2 s" in task["message"]
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+def test_nothing_left_running(graded: tuple[dict, Path]) -> None:
+    import time
+
+    from rnnkit.sandbox.client import shared_zygote
+
+    zygote_pid = shared_zygote().proc.pid
+    deadline = time.monotonic() + 5
+    while _children(zygote_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _children(zygote_pid) == []
