@@ -20,7 +20,7 @@ from pathlib import Path
 from rnnkit.bank import BankEntry, load_bank
 from rnnkit.grader import RunOptions, grade, run_public
 from rnnkit.kit import Exercise, Kit
-from rnnkit.mutants import Mutant, MutantError, load_mutants
+from rnnkit.mutants import Mutant, MutantError, load_variants
 from rnnkit.results import Results
 from rnnkit.stubgen import StubError, generate_stub, strip_markers
 
@@ -98,6 +98,22 @@ def _static_checks(kit: Kit, exercise: Exercise, bank: dict[int, BankEntry], rep
     return True
 
 
+def _variant_batch(kit: Kit, runnable: list[Exercise], variants: dict[Exercise, list[Mutant]], k: int,
+                   report: CheckReport) -> tuple[dict[Exercise, str], dict[Exercise, str]]:
+    """The k-th variant of every exercise that has one: sources and names."""
+    batch: dict[Exercise, str] = {}
+    names: dict[Exercise, str] = {}
+    for e in runnable:
+        if k < len(variants[e]):
+            try:
+                batch[e] = variants[e][k].apply(e.solution_path.read_text(encoding="utf-8"),
+                                                str(e.solution_path.relative_to(kit.root)))
+                names[e] = variants[e][k].name
+            except MutantError as exc:
+                report.problems.append(f"{e.id}: {exc}")
+    return batch, names
+
+
 def _failed_tasks(results: Results, exercise_id: str) -> list[int]:
     return [t.task for t in results.exercises[exercise_id].tasks if t.status != "passed"]
 
@@ -111,12 +127,13 @@ def check(kit: Kit, exercises: list[Exercise], options: RunOptions | None = None
     bank = load_bank(kit.bank_path)
     runnable = [e for e in exercises if _static_checks(kit, e, bank, report)]
     mutants: dict[Exercise, list[Mutant]] = {}
+    equivalents: dict[Exercise, list[Mutant]] = {}
     for exercise in runnable:
         try:
-            mutants[exercise] = load_mutants(exercise.mutants_path)
+            mutants[exercise], equivalents[exercise] = load_variants(exercise.mutants_path)
         except MutantError as exc:
             report.problems.append(str(exc))
-            mutants[exercise] = []
+            mutants[exercise], equivalents[exercise] = [], []
         if len(mutants[exercise]) < MIN_MUTANTS:
             report.problems.append(f"{exercise.id}: {len(mutants[exercise])} mutants, at least {MIN_MUTANTS} needed")
     if not runnable:
@@ -143,28 +160,25 @@ def check(kit: Kit, exercises: list[Exercise], options: RunOptions | None = None
                 if task.status == "passed":
                     report.problems.append(f"{e.id}: the stub passes task {task.task}; the task checks nothing")
 
-        rounds = max((len(m) for m in mutants.values()), default=0)
-        for k in range(rounds):
-            batch: dict[Exercise, str] = {}
-            names: dict[Exercise, str] = {}
-            for e in runnable:
-                if k < len(mutants[e]):
-                    try:
-                        batch[e] = mutants[e][k].apply(e.solution_path.read_text(encoding="utf-8"),
-                                                       str(e.solution_path.relative_to(kit.root)))
-                        names[e] = mutants[e][k].name
-                    except MutantError as exc:
-                        report.problems.append(f"{e.id}: {exc}")
-            if not batch:
-                continue
-            note(f"grading mutant round {k + 1} of {rounds} ({len(batch)} exercises)")
-            graded = grade(kit, list(batch), _write_tree(root / f"mutant{k}", batch), opts)
-            for e in batch:
-                failed = _failed_tasks(graded, e.id)
-                if not failed:
-                    report.problems.append(f"{e.id}: mutant {names[e]} passes every hidden task")
-                else:
-                    report.notes.append(f"{e.id}: mutant {names[e]} caught by task(s) {failed}")
+        for kind, variants in (("mutant", mutants), ("equivalent", equivalents)):
+            rounds = max((len(v) for v in variants.values()), default=0)
+            for k in range(rounds):
+                batch, names = _variant_batch(kit, runnable, variants, k, report)
+                if not batch:
+                    continue
+                note(f"grading {kind} round {k + 1} of {rounds} ({len(batch)} exercises)")
+                graded = grade(kit, list(batch), _write_tree(root / f"{kind}{k}", batch), opts)
+                for e in batch:
+                    failed = _failed_tasks(graded, e.id)
+                    if kind == "mutant" and not failed:
+                        report.problems.append(f"{e.id}: mutant {names[e]} passes every hidden task")
+                    elif kind == "mutant":
+                        report.notes.append(f"{e.id}: mutant {names[e]} caught by task(s) {failed}")
+                    elif failed:
+                        report.problems.append(f"{e.id}: equivalent {names[e]} (a correct variant) fails "
+                                               f"task(s) {failed}: the grader rejects correct code")
+                    else:
+                        report.notes.append(f"{e.id}: equivalent {names[e]} passes every task")
 
         note("running the public tests on the solutions and on the stubs")
         public_ok = run_public(kit, runnable, opts, submission=solution_tree)

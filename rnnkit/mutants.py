@@ -1,9 +1,14 @@
-"""Known-wrong variants of a solution, as find/replace patches (``qNNN_slug.mutants.toml``).
+"""Variants of a solution as find/replace patches (``autograder/NN_module/qNNN_slug.mutants.toml``).
 
-    [[mutants]]
+    [[mutants]]            # known-wrong: each must fail at least one hidden task
     name = "forgot_bias"
     why = "leaves the bias out of the affine map"
     patches = [{ find = "a = x @ Wx + prev_h @ Wh + b", replace = "a = x @ Wx + prev_h @ Wh" }]
+
+    [[equivalents]]        # correct, written differently: each must pass every hidden task
+    name = "separate_gate_matmuls"
+    why = "one matmul per gate instead of one fused matmul"
+    patches = [...]
 
 Each ``find`` must occur exactly once in the solution, so a patch cannot silently miss.
 """
@@ -44,24 +49,37 @@ class Mutant:
         return strip_markers(text)
 
 
-def load_mutants(path: Path) -> list[Mutant]:
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise MutantError(f"{path}: {exc}") from exc
-    if set(raw) - {"mutants"}:
-        raise MutantError(f"{path}: only [[mutants]] tables are allowed")
-    mutants = []
-    for i, entry in enumerate(raw.get("mutants", [])):
+def _variants(raw: dict[str, object], table: str, path: Path) -> list[Mutant]:
+    entries = raw.get(table, [])
+    if not isinstance(entries, list):
+        raise MutantError(f"{path}: {table} must be an array of tables ([[{table}]])")
+    variants = []
+    for i, entry in enumerate(entries):
         if not isinstance(entry, dict) or set(entry) != {"name", "why", "patches"}:
-            raise MutantError(f"{path}: mutants[{i}] needs exactly name, why and patches")
+            raise MutantError(f"{path}: {table}[{i}] needs exactly name, why and patches")
         patches = entry["patches"]
         if not isinstance(patches, list) or not patches or any(
                 not isinstance(p, dict) or set(p) != {"find", "replace"} for p in patches):
-            raise MutantError(f"{path}: mutants[{i}].patches must be a list of {{find, replace}}")
-        mutants.append(Mutant(str(entry["name"]), str(entry["why"]),
-                              tuple(Patch(str(p["find"]), str(p["replace"])) for p in patches)))
-    names = [m.name for m in mutants]
+            raise MutantError(f"{path}: {table}[{i}].patches must be a list of {{find, replace}}")
+        variants.append(Mutant(str(entry["name"]), str(entry["why"]),
+                               tuple(Patch(str(p["find"]), str(p["replace"])) for p in patches)))
+    return variants
+
+
+def load_variants(path: Path) -> tuple[list[Mutant], list[Mutant]]:
+    """(mutants, equivalents) of one exercise."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise MutantError(f"{path}: {exc}") from exc
+    if set(raw) - {"mutants", "equivalents"}:
+        raise MutantError(f"{path}: only [[mutants]] and [[equivalents]] tables are allowed")
+    mutants, equivalents = _variants(raw, "mutants", path), _variants(raw, "equivalents", path)
+    names = [m.name for m in mutants + equivalents]
     if len(set(names)) != len(names):
-        raise MutantError(f"{path}: mutant names must be unique")
-    return mutants
+        raise MutantError(f"{path}: variant names must be unique")
+    return mutants, equivalents
+
+
+def load_mutants(path: Path) -> list[Mutant]:
+    return load_variants(path)[0]

@@ -40,10 +40,11 @@ def lstm_layer_from_cs231n(Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray) -> tor
     D, four_h = Wx.shape
     lstm = torch.nn.LSTM(D, four_h // 4, batch_first=True).double()
     with torch.no_grad():
-        lstm.weight_ih_l0.copy_(_t(Wx).T)
-        lstm.weight_hh_l0.copy_(_t(Wh).T)
-        lstm.bias_ih_l0.copy_(_t(b))
-        lstm.bias_hh_l0.zero_()
+        params = dict(lstm.named_parameters())
+        params["weight_ih_l0"].copy_(_t(Wx).T)
+        params["weight_hh_l0"].copy_(_t(Wh).T)
+        params["bias_ih_l0"].copy_(_t(b))
+        params["bias_hh_l0"].zero_()
     return lstm
 
 

@@ -260,11 +260,10 @@ def _context(item: pytest.Item) -> ExerciseContext | None:
     module = getattr(item, "module", None)
     if module is None or not getattr(module, "__file__", None):
         return None
-    cached = getattr(module, "__rnnkit_context__", False)
-    if cached is False:
-        cached = exercise_of(Path(module.__file__))
-        module.__rnnkit_context__ = cached
-    return cached  # type: ignore[no-any-return]
+    if not hasattr(module, "__rnnkit_context__"):
+        module.__rnnkit_context__ = exercise_of(Path(module.__file__))
+    context: ExerciseContext | None = module.__rnnkit_context__
+    return context
 
 
 def _task(item: pytest.Item) -> int | None:
@@ -332,8 +331,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
-    outcome = yield
-    report = outcome.get_result()
+    outcome: Any = yield
+    report: pytest.TestReport = outcome.get_result()
     ctx = _context(item)
     if ctx is None or not (report.when == "call" or report.failed):
         return

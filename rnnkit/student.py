@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.panel import Panel
-from rich.progress import BarColumn, Progress, TextColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -141,7 +141,7 @@ class _Bar:
     def __init__(self, console: Console, label: str) -> None:
         self.bar = Progress(TextColumn(label), BarColumn(), TextColumn("{task.completed}/{task.total} tests"),
                             console=console, transient=True)
-        self.task = None
+        self.task: TaskID | None = None
 
     def start(self, total: int) -> None:
         self.task = self.bar.add_task("", total=total)

@@ -111,6 +111,11 @@ patches = [{ find = "return np.multiply(a, k)", replace = "return a + k" }]
 name = "forgets_k"
 why = "returns a unchanged"
 patches = [{ find = "return np.multiply(a, k)", replace = "return a.copy()" }]
+
+[[equivalents]]
+name = "numpy_add"
+why = "np.add instead of the + operator"
+patches = [{ find = "return a + b", replace = "return np.add(a, b)" }]
 '''
 
 

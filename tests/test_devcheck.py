@@ -25,6 +25,7 @@ def test_sound_kit_passes(small_kit: Kit):
     report = check(small_kit, list(small_kit.exercises))
     assert report.ok, report.problems
     assert any("caught by task" in note for note in report.notes)
+    assert any("equivalent numpy_add passes every task" in note for note in report.notes)
 
 
 def test_broken_kit_reports_each_defect(small_kit: Kit):
@@ -39,14 +40,18 @@ def test_broken_kit_reports_each_defect(small_kit: Kit):
     mutants.write_text(mutants.read_text() + '\n[[mutants]]\nname = "equivalent"\nwhy = "same thing"\n'
                        'patches = [{ find = "return a + b", replace = "return b + a" }]\n')
     # 3. a drifted stub
+    third.mutants_path.write_text(third.mutants_path.read_text().replace(
+        'replace = "return np.add(a, b)"', 'replace = "return np.add(a, b) + 1e-3"'))
     third.stub_path.write_text(third.stub_path.read_text() + "\n# edited by hand\n")
     report = check(small_kit, list(small_kit.exercises))
     text = "\n".join(report.problems)
     assert f"{first.id}: the stub passes task 2" in text
     assert f"{second.id}: mutant equivalent passes every hidden task" in text
     assert f"{third.id}: the stub is out of date" in text
+    assert f"{third.id}: equivalent numpy_add (a correct variant) fails task(s) [1]" in text
     # The hollow task also lets q001's scale mutants through: reported too, nothing else.
-    others = [p for p in report.problems if "stub passes" not in p and "equivalent" not in p and "out of date" not in p]
+    others = [p for p in report.problems if "stub passes" not in p and "equivalent" not in p
+              and "out of date" not in p]
     assert others and all(p.startswith(f"{first.id}: mutant") for p in others), report.problems
 
 

@@ -53,7 +53,7 @@ def warm_up() -> None:
     a = torch.randn(4, 8, dtype=torch.float64, requires_grad=True)
     cell = torch.nn.LSTMCell(8, 4).double()
     h, c = cell(a)
-    (torch.sigmoid(h).sum() + torch.tanh(c).sum()).backward()
+    (torch.sigmoid(h).sum() + torch.tanh(c).sum()).backward()  # type: ignore[no-untyped-call]
     np.tanh(np.linspace(-1, 1, 8)) @ np.ones(8)
 
 

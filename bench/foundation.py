@@ -1,0 +1,79 @@
+"""Benchmark of the foundation: sandbox child start cost, `rnnkit grade` and `rnnkit check` walls.
+
+    .venv/bin/python bench/foundation.py [--children 30]
+
+Prints a markdown table (paste it into bench/README.md with the date and the machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from rnnkit.demo import build_submissions  # noqa: E402
+from rnnkit.kit import Kit  # noqa: E402
+from rnnkit.sandbox.client import Zygote  # noqa: E402
+from rnnkit.sandbox.submission import SandboxedSubmission, SubmissionSpec  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+def child_start_costs(count: int, namespaces: bool) -> tuple[float, list[float]]:
+    """(zygote ready seconds, per-child seconds for spawn + import + one call)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "q900_bench.py"
+        source.write_text("def ping(x):\n    return x\n")
+        started = time.perf_counter()
+        zygote = Zygote(namespaces=namespaces)
+        zygote.wait_ready()
+        ready = time.perf_counter() - started
+        costs = []
+        for _ in range(count):
+            t0 = time.perf_counter()
+            sub = SandboxedSubmission(SubmissionSpec("q900_bench", source), zygote)
+            assert sub.ping(1) == 1
+            costs.append(time.perf_counter() - t0)
+            sub.close()
+        zygote.close()
+    return ready, costs
+
+
+def wall(args: list[str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(args, cwd=REPO, check=False, capture_output=True)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--children", type=int, default=30)
+    args = parser.parse_args()
+    kit = Kit(REPO)
+    rows = []
+    for namespaces in (True, False):
+        ready, costs = child_start_costs(args.children, namespaces)
+        label = "namespaces + private root" if namespaces else "fallback (no namespaces)"
+        rows.append((f"warm parent ready (torch imported), {label}", f"{ready:.2f} s"))
+        rows.append((f"child start + import + first call, {label} (median of {len(costs)})",
+                     f"{1000 * statistics.median(costs):.1f} ms (min {1000 * min(costs):.1f}, max {1000 * max(costs):.1f})"))
+    with tempfile.TemporaryDirectory() as tmp:
+        folders = build_submissions(kit, kit.select(module="01"), Path(tmp))
+        grade_wall = wall([str(BIN / "rnnkit"), "grade", str(folders["reference"]), "--module", "01"])
+        rows.append((f"`rnnkit grade` of the reference, module 01 ({len(kit.select(module='01'))} exercises)",
+                     f"{grade_wall:.1f} s"))
+    rows.append(("`rnnkit check q021` (public tests, stub)", f"{wall([str(BIN / 'rnnkit'), 'check', 'q021']):.1f} s"))
+    print("| what | wall |\n|---|---|")
+    for what, value in rows:
+        print(f"| {what} | {value} |")
+
+
+if __name__ == "__main__":
+    main()
