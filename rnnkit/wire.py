@@ -30,8 +30,8 @@ import json
 import math
 import socket
 import struct
-from collections import OrderedDict
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -136,11 +136,13 @@ class ModuleState:
         return cls(name, kwargs, state, flags)
 
     def build(self, dtype: torch.dtype | None = None) -> torch.nn.Module:
-        """Rebuild the module (trusted torch class) with these tensors."""
+        """Rebuild the module (trusted torch class) with these tensors and requires_grad flags."""
         module = MODULE_CLASSES[self.cls](**self.kwargs)
         first = next(iter(self.state.values()), None)
         module.to(dtype or (first.dtype if first is not None else torch.get_default_dtype()))
         module.load_state_dict(self.state, strict=True)
+        for name, param in module.named_parameters():
+            param.requires_grad_(self.flags.get(name, {}).get("requires_grad", True))
         return module
 
 
@@ -374,7 +376,7 @@ def _numpy_generator(state: dict[str, Any]) -> np.random.Generator:
             "uinteger": int(state["uinteger"]),
         }
         bitgen = np.random.PCG64()
-        bitgen.state = restored
+        bitgen.state = restored  # type: ignore[assignment]
     except (KeyError, TypeError, ValueError) as exc:
         raise WireError("bad numpy generator state") from exc
     return np.random.Generator(bitgen)
@@ -423,7 +425,7 @@ def recv_exact(sock: socket.socket, n: int, deadline: float | None = None) -> by
             sock.settimeout(remaining)
         try:
             chunk = sock.recv(min(n - got, 1 << 20))
-        except socket.timeout as exc:
+        except TimeoutError as exc:
             raise TimeoutError("no complete reply before the deadline") from exc
         if not chunk:
             raise EOFError("peer closed the connection")

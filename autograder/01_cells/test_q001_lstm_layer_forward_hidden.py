@@ -62,7 +62,7 @@ def test_linspace_case(impl, ref):
     args = linspace_case(2, 3, 4, 5)
     got = call(impl, args, 2, 3, 5)
     want = ref.lstm_forward(*args)
-    for name, g, w in zip(("h_all", "h_T", "c_T"), got, want):
+    for name, g, w in zip(("h_all", "h_T", "c_T"), got, want, strict=True):
         assert_rel_error(g, w, name)
 
 
@@ -97,5 +97,5 @@ def test_large_preactivations(impl, ref, rng, sign):
     args = (x, h0, c0, Wx, Wh, b)
     got = call(impl, args, N, T, H, errstate=True)
     want = ref.lstm_forward(*args)
-    for name, g, w in zip(("h_all", "h_T", "c_T"), got, want):
+    for name, g, w in zip(("h_all", "h_T", "c_T"), got, want, strict=True):
         assert_close(g, w, name, rtol=1e-12, atol=1e-15)

@@ -179,7 +179,7 @@ def test_chrono_init_replays(impl, rng, case):
     check_unchanged(ms, before, H, "chrono_init_", slice(0, 2 * H))
     want, replay = replay_chrono(lstm._flat_weights_names, H, t_max, start)
     top = math.log(t_max - 1)
-    for (ih, hh), b_f in zip(bias_pairs(lstm._flat_weights_names), want):
+    for (ih, hh), b_f in zip(bias_pairs(lstm._flat_weights_names), want, strict=True):
         got_f = ms.state[ih][H:2 * H]
         check(bool(torch.all(got_f >= 0.0)) and bool(torch.all(got_f <= top * (1 + 1e-12))),
               f"b_f in {ih}[H:2H] should be log(u) with u in [1, t_max - 1], so in [0, log(t_max - 1)]")

@@ -132,7 +132,7 @@ def draw_params(rng, D: int, H: int) -> list[torch.Tensor]:
 def convert(impl, params: list[torch.Tensor]) -> list[torch.Tensor]:
     out = expect_tuple(impl.convert_update_gate_convention(*params), 4, "convert_update_gate_convention")
     return [expect_tensor(o, tuple(p.shape), f"the returned {name}", dtype=p.dtype)
-            for o, p, name in zip(out, params, PARAM_NAMES)]
+            for o, p, name in zip(out, params, PARAM_NAMES, strict=True)]
 
 
 @pytest.mark.task(3)
@@ -160,10 +160,10 @@ def test_only_z_rows_change_and_twice_is_identity(impl, rng, case):
     D, H = [(1, 1), (5, 2)][case] if case < 2 else map(int, rng.integers(1, 9, size=2))
     params = draw_params(rng, D, H)
     once = convert(impl, params)
-    for p, q, name in zip(params, once, PARAM_NAMES):
+    for p, q, name in zip(params, once, PARAM_NAMES, strict=True):
         check(torch.equal(q[:H], p[:H]), f"rows 0:H (the reset gate) of {name} must not change")
         check(torch.equal(q[2 * H:], p[2 * H:]), f"rows 2H:3H (the candidate) of {name} must not change")
         check(torch.equal(q[H:2 * H], -p[H:2 * H]), f"rows H:2H (the update gate) of {name} must be negated")
     twice = convert(impl, once)
-    for p, q, name in zip(params, twice, PARAM_NAMES):
+    for p, q, name in zip(params, twice, PARAM_NAMES, strict=True):
         check(torch.equal(q, p), f"converting twice must give {name} back exactly")

@@ -127,27 +127,30 @@ class Executor:
         if op == "call":
             target = request["target"]
             fn = target if request.get("method") is None else getattr(target, request["method"])
-            args, kwargs = self._materialise(request["args"]), self._materialise(request["kwargs"])
-            return self._run(lambda: fn(*args, **kwargs), CallOptions.from_dict(request.get("opts")), args)
+            opts = CallOptions.from_dict(request.get("opts"))
+            args, kwargs = self._materialise(request["args"], opts), self._materialise(request["kwargs"], opts)
+            return self._run(lambda: fn(*args, **kwargs), opts, args)
         if op == "probe":
             probe = probes.PROBES.get(request.get("name", ""))
             if probe is None:
                 return {"raised": "LookupError", "msg": "unknown probe", "where": ""}
-            args, kwargs = self._materialise(request["args"]), self._materialise(request["kwargs"])
-            return self._run(lambda: probe(*args, **kwargs), CallOptions.from_dict(request.get("opts")), args)
+            opts = CallOptions.from_dict(request.get("opts"))
+            args, kwargs = self._materialise(request["args"], opts), self._materialise(request["kwargs"], opts)
+            return self._run(lambda: probe(*args, **kwargs), opts, args)
         return {"raised": "LookupError", "msg": f"unknown request {op!r}", "where": ""}
 
-    def _materialise(self, value: Any) -> Any:
-        """Turn module specs from the grader into real torch modules (in the exercise's dtype)."""
+    def _materialise(self, value: Any, opts: CallOptions) -> Any:
+        """Turn module specs from the grader into real torch modules, in the call's default dtype
+        (the exercise's, float64 for torch exercises, unless the call asks for another)."""
         if isinstance(value, ModuleState):
-            dtype = self.settings.default_dtype
+            dtype = opts.dtype or self.settings.default_dtype
             return value.build(getattr(torch, dtype) if dtype else None)
         if isinstance(value, list):
-            return [self._materialise(v) for v in value]
+            return [self._materialise(v, opts) for v in value]
         if isinstance(value, tuple):
-            return tuple(self._materialise(v) for v in value)
+            return tuple(self._materialise(v, opts) for v in value)
         if isinstance(value, dict):
-            return {k: self._materialise(v) for k, v in value.items()}
+            return {k: self._materialise(v, opts) for k, v in value.items()}
         return value
 
     def _run(self, thunk: Any, opts: CallOptions, args: list[Any]) -> dict[str, Any]:
@@ -165,7 +168,8 @@ class Executor:
             return self._forbidden(mode.violations[0], None)
         reply: dict[str, Any] = {"value": value}
         if before:
-            reply["mutated"] = [i for i, (a, b) in enumerate(zip(args, before)) if b is not None and not _same(a, b)]
+            reply["mutated"] = [i for i, (a, b) in enumerate(zip(args, before, strict=True))
+                                if b is not None and not _same(a, b)]
         if opts.return_args:
             reply["args_after"] = [_as_value(a) for a in args]
         return reply
@@ -206,15 +210,35 @@ class Executor:
         return {"forbidden": api, "where": self._where(exc)}
 
 
+@dataclass
+class _Items:
+    """Snapshot of a tuple/list/dict argument (an ``(h, c)`` state, say): its length and the
+    snapshots of its items, so a tensor changed in place inside it is reported too."""
+
+    size: int
+    items: dict[Any, Any]
+
+
 def _snapshot(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return value.copy()
     if isinstance(value, torch.Tensor):
         return value.detach().clone()
+    if isinstance(value, (tuple, list)):
+        return _Items(len(value), {i: _snapshot(v) for i, v in enumerate(value)})
+    if isinstance(value, dict):
+        return _Items(len(value), {k: _snapshot(v) for k, v in value.items()})
     return None
 
 
 def _same(now: Any, before: Any) -> bool:
+    if isinstance(before, _Items):
+        if not isinstance(now, (tuple, list, dict)) or len(now) != before.size:
+            return False
+        try:
+            return all(snap is None or _same(now[key], snap) for key, snap in before.items.items())
+        except (KeyError, IndexError, TypeError):
+            return False
     if isinstance(before, np.ndarray):
         return isinstance(now, np.ndarray) and now.shape == before.shape and bool(
             np.array_equal(now, before, equal_nan=before.dtype.kind in "fc"))

@@ -107,7 +107,9 @@ class RemoteCallable:
         return RemoteCallable(self._owner, self._target, self._method, self._label, merged)
 
     def inplace(self, *args: Any, **kwargs: Any) -> tuple[Any, list[Any]]:
-        """Call an in-place API; returns (its return value, the arguments' state afterwards)."""
+        """Call an in-place API; returns (its return value, the positional arguments' state
+        afterwards: arrays, tensors, generators, torch modules as ModuleState). Pass the objects
+        whose state matters positionally; keyword arguments are not sent back."""
         opts = CallOpts(**{**asdict(self._opts), "return_args": True, "check_mutation": False})
         return self._owner.call(self._target, self._method, args, kwargs, opts, self._label,  # type: ignore[no-any-return]
                                 with_args=True)
@@ -160,10 +162,14 @@ class Submission:
         return self._checked(message, f"{handle.cls_name}.{name}", self.spec.call_timeout_s).get("value")
 
     def probe(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        """Run a fixed rnnkit probe (``rnnkit.probes``) in the submission's process."""
+        """Run a fixed rnnkit probe (``rnnkit.probes``) in the submission's process; its first
+        argument is usually the submission's object or function under test (messages name it)."""
         message = {"op": "probe", "name": name, "args": [self._arg(a) for a in args],
                    "kwargs": {k: self._arg(v) for k, v in kwargs.items()}, "opts": asdict(CallOpts())}
-        return self._checked(message, name, self.spec.call_timeout_s).get("value")
+        first = args[0] if args else None
+        label = (first.cls_name if isinstance(first, RemoteHandle)
+                 else first.name if isinstance(first, wire.FunctionRef) else name)
+        return self._checked(message, label, self.spec.call_timeout_s).get("value")
 
     def function(self, name: str) -> wire.FunctionRef:
         """Pass a submission function as an argument (to a probe, say)."""

@@ -32,8 +32,6 @@ a fresh cell starts as a plain LSTM. Do not call torch's LSTM kernels (nn.LSTMCe
 torch.lstm_cell): write the gates yourself.
 """
 
-import math
-
 import torch
 from torch import nn
 

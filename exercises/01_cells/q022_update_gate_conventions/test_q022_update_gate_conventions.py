@@ -57,7 +57,7 @@ def test_tiny_conversion(impl):
               torch.tensor([7.0, 8.0, 9.0], dtype=F64), torch.tensor([10.0, 11.0, 12.0], dtype=F64))
     got = expect_tuple(impl.convert_update_gate_convention(*params), 4, "convert_update_gate_convention")
     expected = ([[1.0], [-2.0], [3.0]], [[4.0], [-5.0], [6.0]], [7.0, -8.0, 9.0], [10.0, -11.0, 12.0])
-    for name, g, e in zip(["weight_ih", "weight_hh", "bias_ih", "bias_hh"], got, expected):
+    for name, g, e in zip(["weight_ih", "weight_hh", "bias_ih", "bias_hh"], got, expected, strict=True):
         check(torch.equal(expect_tensor(g, tuple(torch.tensor(e).shape), name), torch.tensor(e, dtype=F64)),
               f"{name}: only the middle block (the update gate z) should be negated")
 

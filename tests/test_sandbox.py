@@ -1,0 +1,161 @@
+"""The submission proxy (`impl`), the same in the sandbox and in trusted local mode."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from rnnkit import wire
+from rnnkit.errors import InputMutated, SubmissionCrashed, SubmissionForbidden, SubmissionRaised
+from rnnkit.probes import output_grads
+from rnnkit.sandbox.client import shared_zygote
+from rnnkit.sandbox.submission import LocalSubmission, SandboxedSubmission, Submission, SubmissionSpec
+
+SOURCE = '''
+import os
+import numpy as np
+import torch
+
+
+class Scale(torch.nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.linspace(1.0, 2.0, n))
+        self.calls = 0
+
+    def forward(self, x, state):
+        self.calls += 1
+        h, c = state
+        return x * self.w + h, c * self.w
+
+
+def bump_state(x, state):
+    h, c = state
+    c.add_(1.0)            # changes an argument nested in a tuple
+    return x
+
+
+def picky(x):
+    if x < 0:
+        raise ValueError("x must be >= 0")
+    return x
+
+
+def uses_lstm(x):
+    return torch.nn.LSTM(3, 2)(x)[0]
+
+
+def draw(gen, n):
+    return torch.rand(n, generator=gen)
+
+
+def freeze_first(lstm):
+    return [p.requires_grad for p in lstm.parameters()], str(next(lstm.parameters()).dtype)
+
+
+def shout(n):
+    os.write(1, b"x" * n)
+    print("done")
+    return n
+
+
+def die():
+    os._exit(3)
+
+
+def default_dtype():
+    return str(torch.get_default_dtype())
+'''
+
+
+@pytest.fixture(params=["sandbox", "local"])
+def sub(request: pytest.FixtureRequest, tmp_path: Path) -> Submission:
+    path = tmp_path / "q900_probe.py"
+    path.write_text(SOURCE)
+    spec = SubmissionSpec("q900_probe", path, forbidden_ops=frozenset({"lstm"}), default_dtype="float64",
+                          call_timeout_s=20)
+    made = SandboxedSubmission(spec, shared_zygote()) if request.param == "sandbox" else LocalSubmission(spec)
+    yield made
+    made.close()
+
+
+def test_handles_methods_attributes_and_probes(sub: Submission) -> None:
+    cell = sub.Scale(3)
+    x, h, c = (torch.randn(2, 3, dtype=torch.float64) for _ in range(3))
+    out_h, out_c = cell(x, (h, c))
+    w = torch.linspace(1.0, 2.0, 3, dtype=torch.float64)
+    assert torch.allclose(out_h, x * w + h) and torch.allclose(out_c, c * w)
+    assert cell.get("calls") == 1 and set(cell.state_dict()) == {"w"}
+    grads = sub.probe("output_grads", cell, [x, (h, c)], [torch.ones(2, 3), torch.ones(2, 3)])
+    assert torch.allclose(grads["params"]["w"], (x + c).sum(0))
+    reference = output_grads(lambda x, s: (x * w + s[0], s[1] * w), [x.clone(), (h.clone(), c.clone())],
+                             [torch.ones(2, 3), torch.ones(2, 3)])
+    for got, want in zip(grads["inputs"], reference["inputs"], strict=True):
+        assert torch.allclose(got, want)
+
+
+def test_nested_in_place_change_is_reported(sub: Submission) -> None:
+    with pytest.raises(InputMutated, match="argument #2"):
+        sub.bump_state(torch.zeros(2), (torch.zeros(2), torch.zeros(2)))
+
+
+def test_exceptions_cross_as_builtin_types(sub: Submission) -> None:
+    with pytest.raises(ValueError, match="picky raised ValueError") as info:
+        sub.picky(-1)
+    assert isinstance(info.value, SubmissionRaised)
+    assert sub.picky(2) == 2
+
+
+def test_forbidden_op_is_caught_however_reached(sub: Submission) -> None:
+    with pytest.raises(SubmissionForbidden, match="torch.lstm"):
+        sub.uses_lstm(torch.zeros(4, 1, 3, dtype=torch.float64))
+
+
+def test_generator_state_comes_back_after_in_place_use(sub: Submission) -> None:
+    gen = torch.Generator().manual_seed(3)
+    values, (gen_after, _) = sub.draw.inplace(gen, 5)
+    replay = torch.Generator().manual_seed(3)
+    assert torch.equal(values, torch.rand(5, generator=replay, dtype=torch.float64))
+    assert torch.equal(torch.rand(2, generator=gen_after), torch.rand(2, generator=replay))
+
+
+def test_modules_keep_flags_and_follow_the_call_dtype(sub: Submission) -> None:
+    lstm = torch.nn.LSTM(3, 2)
+    lstm.weight_ih_l0.requires_grad_(False)
+    flags, dtype = sub.freeze_first(lstm)
+    assert flags[0] is False and all(flags[1:]) and dtype == "torch.float64"
+    _, dtype32 = sub.freeze_first.with_options(dtype="float32")(lstm)
+    assert dtype32 == "torch.float32"
+    assert sub.default_dtype() == "torch.float64"
+    assert torch.get_default_dtype() == torch.float32, "the grader's own default dtype is untouched"
+
+
+def test_values_are_plain_and_outputs_are_captured(sub: Submission) -> None:
+    assert sub.shout(10) == 10
+    if isinstance(sub, SandboxedSubmission):
+        assert sub.take_output() == "x" * 10 + "done\n"
+        assert sub.shout(5_000_000) == 5_000_000  # a flood: graded on its value, output truncated
+        text = sub.take_output()
+        assert len(text) < 70_000 and "more bytes of output not kept" in text
+
+
+def test_crash_fails_the_call_and_the_next_call_restarts(tmp_path: Path) -> None:
+    path = tmp_path / "q900_probe.py"
+    path.write_text(SOURCE)
+    sub = SandboxedSubmission(SubmissionSpec("q900_probe", path, call_timeout_s=20), shared_zygote())
+    cell = sub.Scale(2)
+    with pytest.raises(SubmissionCrashed):
+        sub.die()
+    assert sub.picky(1) == 1
+    with pytest.raises(SubmissionCrashed, match="lost when the submission process restarted"):
+        cell.get("calls")
+    sub.close()
+
+
+def test_wire_handles_do_not_resolve_across_processes() -> None:
+    with pytest.raises(wire.WireError):
+        wire.decode(wire.encode(wire.HandleRef(1, "X")))
+    assert np.array_equal(wire.decode(wire.encode(np.eye(2))), np.eye(2))
