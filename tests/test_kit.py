@@ -39,5 +39,11 @@ def test_committed_stubs_have_no_solution_code(kit: Kit) -> None:
 
 def test_tool_code_is_lint_clean() -> None:
     ruff = Path(__import__("sys").executable).parent / "ruff"
-    result = subprocess.run([str(ruff), "check", "rnnkit", "tests"], cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run([str(ruff), "check", "rnnkit", "tests", "autograder", "solutions", "exercises"], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+
+def test_tool_code_is_type_clean() -> None:
+    mypy = Path(__import__("sys").executable).parent / "mypy"
+    result = subprocess.run([str(mypy), "--cache-dir", "/dev/null"], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout

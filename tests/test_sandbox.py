@@ -12,7 +12,12 @@ from rnnkit import wire
 from rnnkit.errors import InputMutated, SubmissionCrashed, SubmissionForbidden, SubmissionRaised
 from rnnkit.probes import output_grads
 from rnnkit.sandbox.client import shared_zygote
-from rnnkit.sandbox.submission import LocalSubmission, SandboxedSubmission, Submission, SubmissionSpec
+from rnnkit.sandbox.submission import (
+    LocalSubmission,
+    SandboxedSubmission,
+    Submission,
+    SubmissionSpec,
+)
 
 SOURCE = '''
 import os

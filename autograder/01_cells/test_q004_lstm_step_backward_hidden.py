@@ -66,7 +66,7 @@ def student_forward(impl, args, N: int, H: int):
 def student_backward(impl, dnext_h, dnext_c, cache, N: int, D: int, H: int) -> tuple[np.ndarray, ...]:
     grads = expect_tuple(getattr(impl, BWD)(dnext_h, dnext_c, cache), 6, BWD)
     return tuple(expect_array(g, shape, name)
-                 for g, shape, name in zip(grads, grad_shapes(N, D, H), GRAD_NAMES))
+                 for g, shape, name in zip(grads, grad_shapes(N, D, H), GRAD_NAMES, strict=False))
 
 
 def numerical_grads(ref, args, dnext_h, dnext_c) -> list[np.ndarray]:
@@ -118,7 +118,7 @@ def test_gradients_match_numerical_gradients(impl, ref, rng, case):
     dnext_h, dnext_c = rng.standard_normal((N, H)), rng.standard_normal((N, H))
     _, _, cache = student_forward(impl, args, N, H)
     grads = student_backward(impl, dnext_h, dnext_c, cache, N, D, H)
-    for got, want, name in zip(grads, numerical_grads(ref, args, dnext_h, dnext_c), GRAD_NAMES):
+    for got, want, name in zip(grads, numerical_grads(ref, args, dnext_h, dnext_c), GRAD_NAMES, strict=False):
         assert_rel_error(got, want, name, NUMGRAD_REL, kind="global", against="numerical gradients")
 
 
@@ -134,7 +134,7 @@ def test_each_upstream_path_alone(impl, ref, rng, which):
         dnext_h = np.zeros((N, H))
     _, _, cache = student_forward(impl, args, N, H)
     grads = student_backward(impl, dnext_h, dnext_c, cache, N, D, H)
-    for got, want, name in zip(grads, numerical_grads(ref, args, dnext_h, dnext_c), GRAD_NAMES):
+    for got, want, name in zip(grads, numerical_grads(ref, args, dnext_h, dnext_c), GRAD_NAMES, strict=False):
         assert_rel_error(got, want, name, NUMGRAD_REL, kind="global",
                          against=f"numerical gradients (upstream gradient on {which.split()[0]} only)")
 
@@ -147,7 +147,7 @@ def test_cache_stays_valid_after_another_forward(impl, ref, rng):
     _, _, cache_first = student_forward(impl, first, N, H)
     student_forward(impl, second, N, H)
     grads = student_backward(impl, dnext_h, dnext_c, cache_first, N, D, H)
-    for got, want, name in zip(grads, numerical_grads(ref, first, dnext_h, dnext_c), GRAD_NAMES):
+    for got, want, name in zip(grads, numerical_grads(ref, first, dnext_h, dnext_c), GRAD_NAMES, strict=False):
         assert_rel_error(got, want, name, NUMGRAD_REL, kind="global",
                          against="numerical gradients of the step the cache came from "
                                  "(backward must use only its cache, not a later forward call)")
@@ -161,7 +161,7 @@ def test_gradients_match_torch_autograd(impl, rng, case):
     dnext_h, dnext_c = rng.standard_normal((N, H)), rng.standard_normal((N, H))
     _, _, cache = student_forward(impl, args, N, H)
     grads = student_backward(impl, dnext_h, dnext_c, cache, N, D, H)
-    for got, want, name in zip(grads, torch_grads(args, dnext_h, dnext_c), GRAD_NAMES):
+    for got, want, name in zip(grads, torch_grads(args, dnext_h, dnext_c), GRAD_NAMES, strict=False):
         assert_close(got, want, name, against="torch autograd through nn.LSTMCell")
 
 

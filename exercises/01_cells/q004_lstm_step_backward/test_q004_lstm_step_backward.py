@@ -8,7 +8,14 @@ numerical gradients and with torch autograd.
 import numpy as np
 import pytest
 
-from rnnkit.testing import NUMGRAD_REL, assert_close, assert_rel_error, check, expect_array, expect_tuple
+from rnnkit.testing import (
+    NUMGRAD_REL,
+    assert_close,
+    assert_rel_error,
+    check,
+    expect_array,
+    expect_tuple,
+)
 
 N, D, H = 2, 3, 2
 GRAD_NAMES = ("dx", "dprev_h", "dprev_c", "dWx", "dWh", "db")
@@ -38,7 +45,7 @@ def forward(impl, args):
 
 def backward(impl, dnext_h, dnext_c, cache):
     grads = expect_tuple(impl.lstm_step_backward(dnext_h, dnext_c, cache), 6, "lstm_step_backward")
-    return [expect_array(g, shape, name) for g, shape, name in zip(grads, GRAD_SHAPES, GRAD_NAMES)]
+    return [expect_array(g, shape, name) for g, shape, name in zip(grads, GRAD_SHAPES, GRAD_NAMES, strict=False)]
 
 
 @pytest.mark.task(1)
@@ -63,7 +70,7 @@ def test_backward_matches_numerical_gradients_of_your_forward(impl):
     _, _, cache = forward(impl, args)
     grads = backward(impl, dnext_h, dnext_c, cache)
     step = 1e-5
-    for arr, got, name in zip(args, grads, GRAD_NAMES):
+    for arr, got, name in zip(args, grads, GRAD_NAMES, strict=False):
         numerical = np.zeros_like(arr)
         for idx in np.ndindex(arr.shape):
             old = arr[idx]
