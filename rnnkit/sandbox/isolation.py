@@ -125,15 +125,17 @@ def build_private_root(mountpoint: Path, files: dict[str, bytes], limits: Limits
             continue  # already visible through an earlier bind
         _bind_readonly(real, root)
         bound.append(real)
-    (root / "proc").mkdir()
+    # These folders may already exist when a bound path lies under them (a kit in /tmp/...).
+    (root / "proc").mkdir(exist_ok=True)
     _mount("proc", str(root / "proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    (root / "dev").mkdir()
+    (root / "dev").mkdir(exist_ok=True)
     for dev in ("null", "zero", "urandom", "random"):
         (root / "dev" / dev).touch()
         _mount(f"/dev/{dev}", str(root / "dev" / dev), None, MS_BIND)
-    (root / "tmp").mkdir(mode=0o1777)
+    (root / "tmp").mkdir(exist_ok=True)
+    os.chmod(root / "tmp", 0o1777)
     work = root / "submission"
-    work.mkdir()
+    work.mkdir(exist_ok=True)
     for name, data in files.items():
         (work / name).write_bytes(data)
     old = root / ".old"
