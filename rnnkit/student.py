@@ -15,7 +15,7 @@ from rnnkit.bank import load_bank
 from rnnkit.grader import RunOptions, run_public
 from rnnkit.kit import Exercise, Kit
 from rnnkit.progress import Progress as StudentProgress
-from rnnkit.render import status_text, task_table
+from rnnkit.render import task_table
 
 STATE_STYLE = {"solved": "green", "failing": "red", "edited": "yellow", "todo": "dim", "missing": "magenta"}
 
@@ -181,6 +181,6 @@ def check(kit: Kit, exercise: Exercise | None, console: Console, sandbox: bool =
         console.print(f"[green]{exercise.meta.short_id} passes its public tests.[/] The hidden grader uses "
                       "other inputs too. `rnnkit list` shows what is next.")
     else:
-        console.print(f"{status_text('failed')} fix the first failing task; `rnnkit hint {exercise.meta.short_id}` "
-                      "helps, `rnnkit check --no-sandbox` lets you use a debugger.")
+        console.print(f"[red]Not yet.[/] Fix the first failing task; `rnnkit hint {exercise.meta.short_id}` "
+                      f"helps, `rnnkit check {exercise.meta.short_id} --no-sandbox` lets you use a debugger.")
     return passed

@@ -211,7 +211,9 @@ class Submission:
         type_name = str(reply.get("raised"))[:80]
         where = f" at {reply['where']}" if reply.get("where") else ""
         if type_name == "NotImplementedError":
-            return raised_class(type_name)(f"{label} is not implemented yet (it raises NotImplementedError)", type_name)
+            stub_message = str(reply.get("msg", ""))  # the generated stub's own "X is not implemented yet"
+            what = stub_message[:120] if stub_message.endswith("is not implemented yet") else f"{label} is not implemented yet"
+            return raised_class(type_name)(f"{what} (it raises NotImplementedError)", type_name)
         text = f": {str(reply.get('msg', ''))[:300]}" if self.spec.show_student_messages and reply.get("msg") else ""
         return raised_class(type_name)(f"{label} raised {type_name}{text}{where}", type_name)
 
