@@ -25,6 +25,17 @@ class KitError(LookupError):
     """No kit found, or an exercise that is not in it; the message says what to do."""
 
 
+def submission_file(root: Path, module: str, exercise_id: str) -> Path | None:
+    """An exercise's file in a submission laid out like ``exercises/``, or flatter
+    (``root/<id>/<id>.py``, ``root/<id>.py``); None when it has none."""
+    for candidate in (root / module / exercise_id / f"{exercise_id}.py",
+                      root / exercise_id / f"{exercise_id}.py",
+                      root / f"{exercise_id}.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 @dataclass(frozen=True)
 class Exercise:
     meta: ExerciseMeta
@@ -68,13 +79,7 @@ class Exercise:
         return self.kit_root / "autograder" / self.module / f"{self.id}.mutants.toml"
 
     def submission_file(self, root: Path) -> Path | None:
-        """This exercise's file in a submission laid out like ``exercises/`` (or flatter)."""
-        for candidate in (root / self.module / self.id / f"{self.id}.py",
-                          root / self.id / f"{self.id}.py",
-                          root / f"{self.id}.py"):
-            if candidate.is_file():
-                return candidate
-        return None
+        return submission_file(root, self.module, self.id)
 
 
 @dataclass(frozen=True)

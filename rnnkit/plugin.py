@@ -37,6 +37,7 @@ from rnnkit import __version__
 from rnnkit.errors import SubmissionProblem
 from rnnkit.exercise import ExerciseMeta, load_meta
 from rnnkit.guards import ANY_TORCH, scan_source
+from rnnkit.kit import submission_file
 from rnnkit.results import (
     MAX_MESSAGE_CHARS,
     MAX_STDOUT_CHARS,
@@ -154,12 +155,7 @@ class GradingSession:
         root = self.submission_root()
         if root is None:
             return ctx.default_file if ctx.default_file.is_file() else None
-        module = ctx.default_file.parent.parent.name
-        for candidate in (root / module / ctx.meta.id / f"{ctx.meta.id}.py",
-                          root / ctx.meta.id / f"{ctx.meta.id}.py", root / f"{ctx.meta.id}.py"):
-            if candidate.is_file():
-                return candidate
-        return None
+        return submission_file(root, ctx.default_file.parent.parent.name, ctx.meta.id)
 
     def submission(self, ctx: ExerciseContext) -> Submission:
         exercise_id = ctx.meta.id

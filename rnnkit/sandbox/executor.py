@@ -79,19 +79,12 @@ class Executor:
             return {"raised": "ImportError", "msg": f"cannot load {self.path.name}", "where": ""}
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
-        with self._guarded() as mode:
-            try:
-                spec.loader.exec_module(module)
-            except ForbiddenCall:
-                pass
-            except BaseException as exc:  # noqa: BLE001 - a submission may raise anything
-                if mode is not None and mode.violations:
-                    return self._forbidden(mode.violations[0], exc)
-                return self._raised(exc)
-        if mode is not None and mode.violations:
-            return self._forbidden(mode.violations[0], None)
-        self.module = module
-        return {"value": sorted(n for n in vars(module) if not n.startswith("_"))}
+        loader = spec.loader
+        reply = self._run(lambda: loader.exec_module(module), CallOptions(check_mutation=False), [])
+        if "value" in reply:
+            self.module = module
+            reply["value"] = sorted(n for n in vars(module) if not n.startswith("_"))
+        return reply
 
     # -- resolving wire references --------------------------------------------------------
     def resolve(self, kind: str, key: Any) -> Any:
