@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from dataclasses import dataclass
+import types
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,17 @@ class RunOptions:
     label: str | None = None
     show_student_messages: bool = False
     progress: Any = None  # an object with start(total), advance(nodeid, outcome), stop()
+    # Trusted local mode only: exercise id -> an already loaded module (a notebook's namespace).
+    modules: dict[str, types.ModuleType] = field(default_factory=dict)
+
+
+class LoadedModules:
+    """A pytest plugin object handing already loaded modules to rnnkit.plugin (trusted mode)."""
+
+    __name__ = "rnnkit-loaded-modules"  # the name pytest registers it under
+
+    def __init__(self, modules: dict[str, types.ModuleType]) -> None:
+        self.modules = modules
 
 
 class _Progress:
@@ -92,8 +104,11 @@ def _run(kit: Kit, test_files: list[Path], submission: Path | None, options: Run
         if not options.show_student_messages:
             args.append("--rnnkit-quiet-messages")
         progress = _Progress(options.progress)
+        plugins: list[Any] = [progress]
+        if options.modules:
+            plugins.append(LoadedModules(options.modules))
         try:
-            code = pytest.main(args, plugins=[progress])
+            code = pytest.main(args, plugins=plugins)
         finally:
             if options.progress is not None:
                 options.progress.stop()

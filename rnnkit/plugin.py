@@ -177,7 +177,8 @@ class GradingSession:
             zygote = shared_zygote(namespaces=not self.config.getoption("rnnkit_no_namespaces", False))
             sub = SandboxedSubmission(spec, zygote, static_violation=static)
         else:
-            sub = LocalSubmission(spec, static_violation=static)
+            loaded = getattr(self.config.pluginmanager.get_plugin("rnnkit-loaded-modules"), "modules", {})
+            sub = LocalSubmission(spec, static_violation=static, module=loaded.get(exercise_id))
         self.submissions[exercise_id] = sub
         return sub
 

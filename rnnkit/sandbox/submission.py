@@ -14,6 +14,7 @@ still through a wire round trip so values and verdicts are the same).
 
 from __future__ import annotations
 
+import types
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -282,10 +283,14 @@ class SandboxedSubmission(Submission):
 class LocalSubmission(Submission):
     """Trusted local mode: the submission runs in this process (for a student with a debugger)."""
 
-    def __init__(self, spec: SubmissionSpec, static_violation: str | None = None) -> None:
+    def __init__(self, spec: SubmissionSpec, static_violation: str | None = None,
+                 module: types.ModuleType | None = None) -> None:
+        """``module``: an already loaded module to test (a notebook's namespace) instead of the file."""
         super().__init__(spec, static_violation)
         self.isolation = ["none (trusted local mode)"]
         self.executor: Executor | None = None
+        if module is not None:
+            self.executor = Executor(Path(f"{spec.exercise_id}.py"), spec.executor_settings(), module=module)
 
     def _ensure_loaded(self) -> Executor:
         if self._load_error is not None:
