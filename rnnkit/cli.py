@@ -43,7 +43,7 @@ def main() -> None:
 
     \b
     Students:    rnnkit list · rnnkit show q021 · rnnkit hint q021 · rnnkit check [q021]
-    Instructors: rnnkit grade PATH --out results.json · rnnkit demo
+    Instructors: rnnkit grade PATH --out results.json · rnnkit demo · rnnkit course ...
     Authors:     rnnkit dev build · rnnkit dev check
     """
 
@@ -201,6 +201,14 @@ def dev_check(exercises: str | None, module: str | None, verbose: bool) -> None:
         console.print(f"[red]{len(report.problems)} problem(s)[/]")
         sys.exit(1)
 
+
+def _register_course() -> None:
+    from rnnkit.course.cli import course
+
+    main.add_command(course)
+
+
+_register_course()
 
 if __name__ == "__main__":
     main()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tempfile
 import types
 from pathlib import Path
@@ -78,7 +79,7 @@ def _grade_exercise(kit: Kit, exercise: Exercise, namespace: dict[str, Any]) -> 
                 target = Path(tmp) / exercise.id / f"{exercise.id}.py"
                 target.parent.mkdir()
                 target.write_text(source, encoding="utf-8")
-                options = RunOptions()
+                options = RunOptions(call_timeout_s=float(os.environ.get("RNNKIT_CALL_TIMEOUT", "10")))
             else:  # no saved notebook: the code of this kernel, in trusted mode
                 options = RunOptions(sandbox=False, modules={exercise.id: _module_from(exercise.id, namespace)})
             _GRADED[key] = grade(kit, [exercise], Path(tmp), options).exercises[exercise.id]

@@ -110,9 +110,14 @@ class Results:
     def read(cls, path: Path) -> Results:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             raise ResultsError(f"{path}: not a readable results file: {exc}") from exc
         return cls.from_dict(raw)
+
+
+_TASK_TYPES: dict[str, type | tuple[type, ...]] = {
+    "task": int, "name": str, "status": str, "points": (int, float), "max_points": (int, float),
+    "message": str, "stdout": str, "duration_s": (int, float)}
 
 
 def _need(cond: bool, what: str) -> None:
@@ -130,18 +135,28 @@ def validate(raw: Any) -> None:
     total_points = total_max = 0.0
     for ex_id, ex in raw["exercises"].items():
         _need(isinstance(ex, dict) and isinstance(ex.get("tasks"), list), f"{ex_id}: tasks missing")
-        _need(isinstance(ex.get("flags"), list), f"{ex_id}: flags missing")
+        _need(isinstance(ex.get("title"), str), f"{ex_id}: title missing")
+        _need(isinstance(ex.get("flags"), list) and all(isinstance(f, str) for f in ex["flags"]),
+              f"{ex_id}: flags must be a list of strings")
         points = max_points = 0.0
         for t in ex["tasks"]:
             _need(isinstance(t, dict) and set(t) == set(TaskResult.__dataclass_fields__), f"{ex_id}: bad task keys")
+            for key, expected in _TASK_TYPES.items():
+                _need(isinstance(t[key], expected) and not isinstance(t[key], bool),
+                      f"{ex_id}: task {key} has the wrong type")
             _need(t["status"] in STATUSES, f"{ex_id}: unknown status {t['status']!r}")
             _need(0 <= t["points"] <= t["max_points"], f"{ex_id}: task points out of range")
             _need((t["status"] == "passed") == (t["points"] == t["max_points"] > 0), f"{ex_id}: points do not match status")
             points += t["points"]
             max_points += t["max_points"]
-        _need(abs(ex.get("points", -1) - points) < 1e-9 and abs(ex.get("max_points", -1) - max_points) < 1e-9,
+        _need(isinstance(ex.get("points"), (int, float)) and isinstance(ex.get("max_points"), (int, float)),
+              f"{ex_id}: points must be numbers")
+        _need(abs(ex["points"] - points) < 1e-9 and abs(ex["max_points"] - max_points) < 1e-9,
               f"{ex_id}: points do not add up")
         total_points += points
         total_max += max_points
-    _need(abs(raw["total"].get("points", -1) - total_points) < 1e-9
-          and abs(raw["total"].get("max_points", -1) - total_max) < 1e-9, "total does not add up")
+    total = raw["total"]
+    _need(isinstance(total.get("points"), (int, float)) and isinstance(total.get("max_points"), (int, float)),
+          "total must hold numbers")
+    _need(abs(total["points"] - total_points) < 1e-9 and abs(total["max_points"] - total_max) < 1e-9,
+          "total does not add up")

@@ -101,8 +101,8 @@ def exercise_notebook(kit: Kit, exercise: Exercise) -> NotebookNode:
             metadata=_meta(names.task(task.id), grade=True, locked=True, points=task.points)))
     for cell in cells:
         cell["id"] = names.cell_id(cell.metadata["nbgrader"]["grade_id"])
-    nb = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": KERNELSPEC,
-                                                         "language_info": {"name": "python"}})
+    nb: NotebookNode = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": KERNELSPEC,
+                                                                       "language_info": {"name": "python"}})
     nb.nbformat_minor = 5
     return nb
 

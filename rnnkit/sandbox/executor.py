@@ -153,6 +153,8 @@ class Executor:
                 value = thunk()
             except ForbiddenCall:
                 value = None
+            except KeyboardInterrupt:
+                raise  # an interrupt from outside (a notebook cell timing out) stops the run
             except BaseException as exc:  # noqa: BLE001 - a submission may raise anything
                 if mode is not None and mode.violations:
                     return self._forbidden(mode.violations[0], exc)

@@ -226,6 +226,7 @@ class SandboxedSubmission(Submission):
         super().__init__(spec, static_violation)
         self.zygote = zygote
         self.child: ChildProcess | None = None
+        self._timed_out: set[str] = set()  # what already ran out of time (see _raw)
 
     def _ensure_child(self) -> ChildProcess:
         if self._load_error is not None:
@@ -253,9 +254,13 @@ class SandboxedSubmission(Submission):
         return child
 
     def _raw(self, child: ChildProcess, message: dict[str, Any], timeout: float, label: str) -> dict[str, Any]:
+        if label in self._timed_out:
+            # One time-out per function: a hanging submission costs its timeout once, not per test.
+            raise SubmissionTimeout(f"{label} did not finish within {timeout:g} s (earlier call; not called again)")
         try:
             reply = child.request(message, timeout, self._resolve)
         except ChildTimeout:
+            self._timed_out.add(label)
             raise SubmissionTimeout(f"{label} did not finish within {timeout:g} s") from None
         except ChildGone as exc:
             raise SubmissionCrashed(f"{label}: {exc}") from None
@@ -268,7 +273,9 @@ class SandboxedSubmission(Submission):
 
     def _request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
         child = self._ensure_child()
-        label = str(message.get("method") or getattr(message.get("target"), "name", message["op"]))
+        target = message.get("target")
+        owner = getattr(target, "name", None) or getattr(target, "cls", None) or str(message.get("name", ""))
+        label = f"{owner}.{message['method']}" if message.get("method") else str(owner or message["op"])
         return self._raw(child, message, timeout, label)
 
     def take_output(self) -> str:

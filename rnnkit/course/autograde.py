@@ -1,0 +1,192 @@
+"""``rnnkit course autograde``: the fast, sandboxed path, writing into nbgrader's gradebook.
+
+For each student folder ``submitted/<student>/<assignment>/``:
+    1. the solution cell of each notebook is extracted (ids from the trusted source notebook),
+    2. all of them are graded at once by rnnkit's sandboxed hidden graders,
+    3. the scores go into the gradebook as nbgrader's autograde would put them (grade rows,
+       late penalty per notebook), and ``autograded/<student>/<assignment>/*.ipynb`` is written
+       from the *release* notebooks (no hidden tests) with the results as cell outputs, so
+       ``nbgrader export``, ``generate_feedback`` and formgrader keep working,
+    4. rnnkit's own results go to ``rnnkit/<assignment>/<student>.json`` (+ ``.late.json``).
+A broken notebook costs only its own exercise; the batch always finishes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.utils import parse_utc
+
+from rnnkit.course.assignments import Assignment, load_assignment
+from rnnkit.course.coursedir import Course, CourseError
+from rnnkit.course.extract import (
+    Extracted,
+    SourceCells,
+    extract_solution,
+    read_notebook,
+    unreadable,
+)
+from rnnkit.course.notebooks import CellNames
+from rnnkit.grader import RunOptions, grade
+from rnnkit.kit import Exercise
+from rnnkit.results import ExerciseResult, Results, TaskResult
+
+
+@dataclass
+class StudentOutcome:
+    student: str
+    points: float
+    max_points: float
+    penalty: float
+    problems: list[str] = field(default_factory=list)
+
+
+def students_of(course: Course, assignment: str) -> list[str]:
+    """Student ids with a submission folder for this assignment (hidden and linked folders skipped)."""
+    root = course.root / "submitted"
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir()
+                  if not p.name.startswith(".") and p.is_dir() and not p.is_symlink()
+                  and (p / assignment).is_dir())
+
+
+def _timestamp(folder: Path) -> dt.datetime | None:
+    try:
+        stamp: dt.datetime = parse_utc((folder / "timestamp.txt").read_text(encoding="utf-8").strip())
+        return stamp
+    except (OSError, ValueError, TypeError, OverflowError):
+        return None
+
+
+def _extract_all(course: Course, assignment: Assignment, exercises: list[Exercise], student: str,
+                 tree: Path) -> dict[str, Extracted]:
+    """Write each exercise's solution code into ``tree`` (laid out like exercises/)."""
+    found: dict[str, Extracted] = {}
+    for exercise in exercises:
+        source_nb = course.source_dir(assignment.name) / f"{exercise.id}.ipynb"
+        cells = SourceCells.from_source(source_nb, exercise.id, [t.id for t in exercise.meta.tasks])
+        path = course.submitted_dir(student, assignment.name) / f"{exercise.id}.ipynb"
+        nb, problem = read_notebook(path)
+        extracted = extract_solution(nb, cells) if nb is not None else unreadable(path, problem)
+        if extracted.source is not None:
+            target = tree / exercise.module / exercise.id / f"{exercise.id}.py"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(extracted.source, encoding="utf-8")
+        found[exercise.id] = extracted
+    return found
+
+
+def _apply_extraction(results: Results, extracted: dict[str, Extracted]) -> None:
+    """Exercises whose code could not be had: every task says why; notes become flags."""
+    for exercise_id, ex in results.exercises.items():
+        got = extracted[exercise_id]
+        ex.flags.extend(got.notes)
+        if got.source is None:
+            ex.tasks = [TaskResult(t.task, t.name, got.status, 0, t.max_points, got.problem) for t in ex.tasks]
+
+
+def _write_gradebook(course: Course, assignment: Assignment, student: str, results: Results,
+                     timestamp: dt.datetime | None) -> tuple[float, float]:
+    """Scores into the gradebook (max points from the gradebook); returns (late penalty, seconds late)."""
+    total_penalty = 0.0
+    with Gradebook(course.db_url) as gradebook:
+        gradebook.update_or_create_student(student)
+        submission = gradebook.update_or_create_submission(assignment.name, student, timestamp=timestamp)
+        seconds_late = float(submission.total_seconds_late or 0.0)
+        for exercise_id, ex in results.exercises.items():
+            names = CellNames(exercise_id)
+            score = 0.0
+            for task in ex.tasks:
+                grade_row = gradebook.find_grade(names.task(task.task), names.notebook, assignment.name, student)
+                grade_row.auto_score = grade_row.max_score if task.status == "passed" else 0.0
+                grade_row.needs_manual_grade = False
+                score += grade_row.auto_score
+            notebook = gradebook.find_submission_notebook(names.notebook, assignment.name, student)
+            policy = assignment.late_policy
+            penalty = policy.penalty(dt.timedelta(seconds=seconds_late), score) if policy else 0.0
+            notebook.late_submission_penalty = penalty or None
+            total_penalty += penalty
+        gradebook.db.commit()
+    return total_penalty, seconds_late
+
+
+def _write_autograded(course: Course, assignment: Assignment, student: str, result: ExerciseResult,
+                      exercise_id: str, extracted: Extracted) -> None:
+    """The release notebook with the student's code and the results as outputs (for nbgrader)."""
+    release = course.root / "release" / assignment.name / f"{exercise_id}.ipynb"
+    nb = nbformat.read(str(release), as_version=4)
+    names = CellNames(exercise_id)
+    by_task = {names.task(t.task): t for t in result.tasks}
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id == names.solution and extracted.source is not None:
+            cell.source = extracted.source
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+        task = by_task.get(grade_id)
+        if task is not None:
+            line = f"task {task.task}: {task.status}, {task.points:g}/{task.max_points:g} points\n"
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=line)]
+            if task.status != "passed":
+                cell.outputs.append(nbformat.v4.new_output(
+                    "error", ename=task.status, evalue=task.message, traceback=[f"{task.status}: {task.message}"]))
+    folder = course.autograded_dir(student, assignment.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(folder / f"{exercise_id}.ipynb"))
+
+
+def autograde_student(course: Course, assignment: Assignment, exercises: list[Exercise], student: str,
+                      options: RunOptions) -> StudentOutcome:
+    submitted = course.submitted_dir(student, assignment.name)
+    timestamp = _timestamp(submitted)
+    with tempfile.TemporaryDirectory(prefix="rnnkit-course-") as tmp:
+        extracted = _extract_all(course, assignment, exercises, student, Path(tmp))
+        options.label = student
+        results = grade(course.kit(), exercises, Path(tmp), options)
+    _apply_extraction(results, extracted)
+    penalty, seconds_late = _write_gradebook(course, assignment, student, results, timestamp)
+    for exercise_id, ex in results.exercises.items():
+        _write_autograded(course, assignment, student, ex, exercise_id, extracted[exercise_id])
+    if (submitted / "timestamp.txt").is_file():
+        shutil.copyfile(submitted / "timestamp.txt", course.autograded_dir(student, assignment.name) / "timestamp.txt")
+    out = course.results_dir(assignment.name)
+    results.write(out / f"{student}.json")
+    late_file = out / f"{student}.late.json"
+    late_file.unlink(missing_ok=True)
+    if penalty:
+        late_file.write_text(json.dumps({"penalty": penalty, "late_by_s": seconds_late}), encoding="utf-8")
+    problems = [f"{e}: {x.problem}" for e, x in extracted.items() if x.problem]
+    return StudentOutcome(student, results.points, results.max_points, penalty, problems)
+
+
+def autograde(course: Course, name: str, students: list[str] | None = None,
+              on_student: Callable[[StudentOutcome], None] | None = None) -> list[StudentOutcome]:
+    """Grade every submission of assignment ``name`` (or only ``students``)."""
+    kit = course.kit()
+    assignment = load_assignment(kit, name)
+    exercises = assignment.exercises(kit)
+    with Gradebook(course.db_url) as gradebook:
+        try:
+            known = {nb.name for nb in gradebook.find_assignment(name).notebooks}
+        except MissingEntry:
+            known = set()
+    missing = [e.id for e in exercises if e.id not in known]
+    if missing:
+        raise CourseError(f"the gradebook has no notebooks {', '.join(missing)} for {name}: run "
+                          f"`rnnkit course build {name}` (it runs nbgrader generate_assignment) first")
+    outcomes = []
+    for student in students if students is not None else students_of(course, name):
+        outcome = autograde_student(course, assignment, exercises, student, RunOptions(call_timeout_s=course.call_timeout_s))
+        outcomes.append(outcome)
+        if on_student is not None:
+            on_student(outcome)
+    return outcomes

@@ -1,0 +1,134 @@
+"""``rnnkit course ...``: the instructor's commands (each a few lines over rnnkit.course)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from rnnkit.course.assignments import AssignmentError
+from rnnkit.course.coursedir import CourseError, load_course
+
+console = Console(highlight=False)
+COURSE_OPTION = click.option("--course", "course_dir", type=click.Path(file_okay=False, path_type=Path),
+                             default=Path("."), show_default=True, help="the course folder")
+
+
+def _fail(exc: Exception) -> None:
+    console.print(f"[red]error:[/] {exc}")
+    sys.exit(3 if isinstance(exc, CourseError) else 2)
+
+
+def _bar(label: str) -> Progress:
+    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, transient=True)
+
+
+@click.group()
+def course() -> None:
+    """Instructors: nbgrader courses built from rnnkit exercises."""
+
+
+@course.command("init")
+@click.argument("course_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--course-id", required=True, help="the nbgrader course id, like dl101")
+@click.option("--cell-timeout", default=60, show_default=True, help="seconds per notebook cell (stock autograde)")
+@click.option("--call-timeout", default=10.0, show_default=True, help="seconds per call into a submission")
+def init(course_dir: Path, course_id: str, cell_timeout: int, call_timeout: float) -> None:
+    """Create a course folder that stock nbgrader commands accept."""
+    from rnnkit.cli import _kit
+    from rnnkit.course.coursedir import init_course
+
+    try:
+        made = init_course(course_dir, course_id, _kit(), cell_timeout, call_timeout)
+    except CourseError as exc:
+        _fail(exc)
+    console.print(f"course {made.course_id} ready in {made.root} (gradebook, exchange, nbgrader_config.py)")
+    console.print(f"next: [bold]rnnkit course build ps01 --course {course_dir}[/]")
+
+
+@course.command()
+@click.argument("assignment")
+@COURSE_OPTION
+@click.option("--no-generate", is_flag=True, help="only write source/, do not run nbgrader generate_assignment")
+def build(assignment: str, course_dir: Path, no_generate: bool) -> None:
+    """Write the source notebooks of ASSIGNMENT (instructor/assignments/ASSIGNMENT.toml)."""
+    from rnnkit.course.build import build_assignment
+
+    try:
+        with console.status(f"building {assignment}"):
+            bundle, written = build_assignment(load_course(course_dir), assignment, generate=not no_generate)
+    except (CourseError, AssignmentError) as exc:
+        _fail(exc)
+    console.print(f"{len(written)} source notebook(s) in {written[0].parent}; due {bundle.due or 'not set'}")
+    if no_generate:
+        console.print(f"next: [bold]nbgrader generate_assignment {assignment}[/] in {course_dir}")
+    else:
+        console.print(f"generated release/{assignment}; next: [bold]nbgrader release_assignment {assignment}[/]")
+
+
+@course.command()
+@click.argument("assignment")
+@COURSE_OPTION
+@click.option("--student", "students", multiple=True, help="only these students (repeatable)")
+def autograde(assignment: str, course_dir: Path, students: tuple[str, ...]) -> None:
+    """Fast, sandboxed autograding of every submission, written into nbgrader's gradebook."""
+    from rnnkit.course.autograde import StudentOutcome, students_of
+    from rnnkit.course.autograde import autograde as run_autograde
+
+    try:
+        loaded = load_course(course_dir)
+        chosen = list(students) or students_of(loaded, assignment)
+        table = Table(title=f"{assignment}: rnnkit course autograde", title_justify="left")
+        for column in ("student", "points", "late penalty", "problems"):
+            table.add_column(column)
+        with _bar("grading") as bar:
+            task = bar.add_task("", total=len(chosen))
+
+            def done(outcome: StudentOutcome) -> None:
+                bar.advance(task)
+                table.add_row(outcome.student, f"{outcome.points:g}/{outcome.max_points:g}",
+                              f"{outcome.penalty:g}", "; ".join(outcome.problems))
+
+            run_autograde(loaded, assignment, chosen, on_student=done)
+    except (CourseError, AssignmentError) as exc:
+        _fail(exc)
+    console.print(table)
+    console.print(f"scores are in {loaded.gradebook}; rnnkit results in {loaded.results_dir(assignment)}")
+
+
+@course.command()
+@click.argument("assignment")
+@COURSE_OPTION
+def feedback(assignment: str, course_dir: Path) -> None:
+    """HTML feedback per student (no hidden tests, inputs or expected values in it)."""
+    from rnnkit.course.feedback import write_feedback
+
+    try:
+        with console.status("writing feedback"):
+            written = write_feedback(load_course(course_dir), assignment)
+    except (CourseError, AssignmentError) as exc:
+        _fail(exc)
+    console.print(f"{len(written)} feedback file(s) under {course_dir / 'feedback'}; "
+                  f"`nbgrader release_feedback {assignment}` sends them")
+
+
+@course.command()
+@click.argument("assignment")
+@COURSE_OPTION
+def report(assignment: str, course_dir: Path) -> None:
+    """The class report (one HTML file with plots) and CSV exports (nbgrader's and Canvas)."""
+    from rnnkit.course.report import write_report
+
+    try:
+        with console.status("writing the class report"):
+            paths = write_report(load_course(course_dir), assignment)
+    except (CourseError, AssignmentError) as exc:
+        _fail(exc)
+    for skipped in paths.skipped:
+        console.print(f"[yellow]skipped[/] {skipped.path}: {skipped.reason}")
+    console.print(f"report: {paths.html}\nnbgrader CSV: {paths.nbgrader_csv}\nCanvas CSV: {paths.canvas_csv}")

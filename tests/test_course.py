@@ -1,0 +1,174 @@
+"""A whole class through the real nbgrader commands and both autograde paths.
+
+On a temporary course (and a copy of the kit with a canary planted in its hidden tests): build, generate, release; one student fetches, edits and submits through the real
+exchange; collect; four more submissions (a late partly correct one, one with a deleted test cell,
+one with a corrupt notebook, one that loops forever); stock `nbgrader autograde`, then
+`rnnkit course autograde`; export; feedback (ours and nbgrader's); the class report.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from nbgrader.utils import get_username
+
+from rnnkit.course.assignments import load_assignment
+from rnnkit.course.autograde import autograde
+from rnnkit.course.build import build_assignment
+from rnnkit.course.coursedir import Course, init_course, run_nbgrader
+from rnnkit.course.feedback import write_feedback
+from rnnkit.course.report import write_report
+from rnnkit.course.samples import place_submission, write_student
+from rnnkit.kit import Kit
+
+REPO = Path(__file__).resolve().parent.parent
+CANARY = "CANARY-7f3e9d1c-hidden"
+ASSIGNMENT = "demo"  # q021 (4 points) + q047 (6 points), due 2030-06-01 12:00 UTC
+ON_TIME = dt.datetime(2026, 10, 31, 12, 0)
+THREE_DAYS_LATE = dt.datetime(2030, 6, 3, 13, 0)  # 2 days 1 hour: 3 started days
+PARTIAL_MUTANTS = {"q021_lstm_step_forward": "naive_sigmoid",  # loses task 3 (1 point): 3/4
+                   "q047_stable_sigmoid": "hard_sigmoid_upcast"}  # loses task 5 (1 point): 5/6
+
+
+def _kit_with_canaries(root: Path) -> Kit:
+    for folder in ("exercises", "solutions", "autograder", "bank", "instructor"):
+        shutil.copytree(REPO / folder, root / folder)
+    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
+    # Hidden tests carry the canary (solutions do not: the "correct" students hand them in).
+    for hidden in (root / "autograder").rglob("test_*_hidden.py"):
+        hidden.write_text(hidden.read_text() + f"\n# {CANARY}\n")
+    return Kit(root)
+
+
+def _csv(path: Path) -> dict[str, dict[str, str]]:
+    with path.open() as fh:
+        return {row["student_id"]: row for row in csv.DictReader(fh)}
+
+
+@pytest.fixture(scope="module")
+def course_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    base = tmp_path_factory.mktemp("class")
+    kit = _kit_with_canaries(base / "kit")
+    course = init_course(base / "course", "dl101", kit, cell_timeout=5, call_timeout_s=2.0)
+    assignment, _ = build_assignment(course, ASSIGNMENT)
+    exercises = assignment.exercises(kit)
+    run_nbgrader(course, ["release_assignment", ASSIGNMENT, "--force"])
+
+    # One student through the real exchange (nbgrader knows students by their OS user name).
+    home = base / "home"
+    home.mkdir()
+    exchange = [f"--Exchange.root={course.root / 'exchange'}", "--CourseDirectory.course_id=dl101"]
+    run_nbgrader(course, ["fetch_assignment", ASSIGNMENT, *exchange], cwd=home)
+    assert sorted(p.name for p in (home / ASSIGNMENT).glob("*.ipynb")) == [f"{e.id}.ipynb" for e in exercises]
+    write_student(course, ASSIGNMENT, exercises, "correct", home)
+    run_nbgrader(course, ["submit", ASSIGNMENT, *exchange], cwd=home)
+    run_nbgrader(course, ["collect", ASSIGNMENT])
+    exchange_student = get_username()
+    assert (course.submitted_dir(exchange_student, ASSIGNMENT) / "timestamp.txt").is_file()
+
+    # The others as `collect` leaves them.
+    place_submission(course, ASSIGNMENT, exercises, "partial", "partial", THREE_DAYS_LATE, mutants=PARTIAL_MUTANTS)
+    place_submission(course, ASSIGNMENT, exercises, "deleted-test", "deleted_test", ON_TIME)
+    place_submission(course, ASSIGNMENT, exercises, "corrupt", "corrupt", ON_TIME)
+    place_submission(course, ASSIGNMENT, exercises, "looper", "infinite_loop", ON_TIME)
+
+    run_nbgrader(course, ["autograde", ASSIGNMENT, "--force"], check=False)  # fails for "corrupt", by design
+    run_nbgrader(course, ["export", "--to", str(base / "stock.csv")])
+    outcomes = {o.student: o for o in autograde(course, ASSIGNMENT)}
+    run_nbgrader(course, ["export", "--to", str(base / "fast.csv")])
+    # nbgrader's own feedback from the fast path's autograded notebooks, then rnnkit's (same folder).
+    run_nbgrader(course, ["generate_feedback", ASSIGNMENT, "--force"], check=False)
+    stock_feedback = {p: p.read_text(encoding="utf-8") for p in (course.root / "feedback").rglob("*.html")}
+    feedback = write_feedback(course, ASSIGNMENT)
+    report = write_report(course, ASSIGNMENT)
+    return {"course": course, "base": base, "exchange_student": exchange_student, "outcomes": outcomes,
+            "stock": _csv(base / "stock.csv"), "fast": _csv(base / "fast.csv"), "feedback": feedback,
+            "stock_feedback": stock_feedback, "report": report}
+
+
+EXPECTED_FAST = {  # student: (raw score, late penalty)
+    "partial": (8.0, 0.3 * 3 + 0.3 * 5),  # 3 started days x 10% of each notebook's score
+    "deleted-test": (10.0, 0.0),          # deleted test cells are ignored: tests come from the gradebook
+    "corrupt": (6.0, 0.0),                # q021's notebook is truncated: only q047 counts
+    "looper": (0.0, 0.0),
+}
+
+
+def test_fast_path_scores(course_run: dict) -> None:
+    fast = course_run["fast"]
+    expected = {course_run["exchange_student"]: (10.0, 0.0), **EXPECTED_FAST}
+    assert set(fast) == set(expected)
+    for student, (raw, penalty) in expected.items():
+        row = fast[student]
+        assert float(row["raw_score"]) == pytest.approx(raw), student
+        assert float(row["late_submission_penalty"]) == pytest.approx(penalty), student
+        assert float(row["max_score"]) == 10.0
+
+
+def test_stock_path_scores_and_agreement_on_well_formed(course_run: dict) -> None:
+    stock, fast = course_run["stock"], course_run["fast"]
+    for student in (course_run["exchange_student"], "partial", "looper"):
+        assert float(stock[student]["raw_score"]) == pytest.approx(float(fast[student]["raw_score"])), student
+        assert float(stock[student]["late_submission_penalty"]) == pytest.approx(
+            float(fast[student]["late_submission_penalty"])), student
+    assert float(stock[course_run["exchange_student"]]["raw_score"]) == 10.0
+    assert float(stock["partial"]["raw_score"]) == 8.0
+    # nbgrader itself loses the deleted cells' points (1 + 1); rnnkit ignores the deletion.
+    assert float(stock["deleted-test"]["raw_score"]) == 8.0
+
+
+def test_problems_are_reported_per_notebook(course_run: dict) -> None:
+    outcomes = course_run["outcomes"]
+    assert outcomes["corrupt"].problems == [
+        "q021_lstm_step_forward: q021_lstm_step_forward.ipynb is not valid notebook JSON (line 1); it may be truncated"
+    ] or any("not valid notebook JSON" in p for p in outcomes["corrupt"].problems)
+    course: Course = course_run["course"]
+    results = (course.results_dir(ASSIGNMENT) / "deleted-test.json").read_text()
+    assert "test cell of task 1 was deleted" in results
+    looper = (course.results_dir(ASSIGNMENT) / "looper.json").read_text()
+    assert '"timeout"' in looper
+
+
+def test_no_hidden_canary_in_any_feedback(course_run: dict) -> None:
+    course: Course = course_run["course"]
+    files = list((course.root / "feedback").rglob("*.html")) + [course_run["report"].html]
+    assert len(course_run["feedback"]) >= 5 and files
+    for path in files:
+        assert CANARY not in path.read_text(encoding="utf-8"), path
+    for notebook in (course.root / "autograded").rglob("*.ipynb"):
+        assert CANARY not in notebook.read_text(encoding="utf-8"), notebook
+
+
+def test_stock_feedback_works_on_fast_path_notebooks(course_run: dict) -> None:
+    stock = course_run["stock_feedback"]
+    assert any(path.parent.parent.name == "partial" for path in stock), "nbgrader wrote feedback for partial"
+    for path, text in stock.items():
+        assert CANARY not in text, path
+
+
+def test_report_and_exports(course_run: dict) -> None:
+    report = course_run["report"]
+    html = report.html.read_text(encoding="utf-8")
+    assert "data:image/png;base64," in html
+    assert report.nbgrader_csv.is_file() and report.canvas_csv.is_file()
+    rows = list(csv.reader(report.canvas_csv.open()))
+    assert rows[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+    assert rows[1][0] == "Points Possible"
+    assert len(rows) == 2 + 5
+
+
+def test_nothing_left_running(course_run: dict) -> None:
+    out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert "ipykernel_launcher" not in out
+
+
+def test_assignment_bundles_of_the_kit_load(kit: Kit) -> None:
+    for name in ("ps01", "demo"):
+        assignment = load_assignment(kit, name)
+        assert assignment.exercises(kit)
+    assert [e.id for e in load_assignment(kit, "ps01").exercises(kit)] == [e.id for e in kit.select(module="01")]
