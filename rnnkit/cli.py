@@ -143,13 +143,19 @@ def grade(path: Path, out: Path | None, exercises: str | None, module: str | Non
 @main.command()
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("build/demo"),
               show_default=True, help="where the sample submissions and their results go")
-def demo(out: Path) -> None:
-    """Grade three sample submissions of module 01: the references, the stubs, known-wrong mutants."""
-    from rnnkit.demo import run_demo
+@click.option("--no-class", is_flag=True, help="skip the nbgrader class (only grade the three samples)")
+def demo(out: Path, no_class: bool) -> None:
+    """Grade three sample submissions of module 01 (the references, the stubs, known-wrong mutants),
+    then run a small class through nbgrader with both autograde paths."""
+    from rnnkit.course.coursedir import CourseError
+    from rnnkit.demo import run_class_demo, run_demo
 
     try:
-        run_demo(_kit(), out.resolve(), console)
-    except (GradingError, MutantError, StubError) as exc:
+        kit = _kit()
+        run_demo(kit, out.resolve(), console)
+        if not no_class:
+            run_class_demo(kit, out.resolve(), console)
+    except (GradingError, MutantError, StubError, CourseError) as exc:
         _fail(exc)
 
 

@@ -1,18 +1,24 @@
-"""``rnnkit demo``: grade three sample submissions of module 01 with the hidden graders.
+"""``rnnkit demo``: grade three sample submissions of module 01 with the hidden graders, then run a
+small class through nbgrader.
 
     reference   the reference solutions (expect 100%)
     stubs       the untouched generated stubs (expect 0 on every task)
     mutants     each exercise replaced by one known-wrong variant (expect lost points everywhere)
+    the class   assignment "demo" on a real nbgrader course: five students (one through the
+                exchange), both autograde paths, feedback, the class report
 """
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from rnnkit.course.classrun import ClassRun, PlacedStudent, run_class
 from rnnkit.devtools import stub_for
 from rnnkit.grader import RunOptions, grade
 from rnnkit.kit import Exercise, Kit
@@ -80,3 +86,40 @@ def run_demo(kit: Kit, out: Path, console: Console, options: RunOptions | None =
                   f"mutants {mutants.points:g}; "
                   f"isolation: {', '.join(reference.isolation)}; results in {out}/*.results.json")
     return graded
+
+
+CLASS_ASSIGNMENT = "demo"
+
+
+def class_students() -> list[PlacedStudent]:
+    """The demo class besides the student who goes through the exchange (a correct one)."""
+    on_time, late = dt.datetime(2026, 10, 31, 12, 0), dt.datetime(2030, 6, 3, 13, 0)
+    return [PlacedStudent("partial", "partial", late,
+                          {"q021_lstm_step_forward": "naive_sigmoid", "q047_stable_sigmoid": "hard_sigmoid_upcast"}),
+            PlacedStudent("deleted-test", "deleted_test", on_time),
+            PlacedStudent("corrupt", "corrupt", on_time),
+            PlacedStudent("looper", "infinite_loop", on_time)]
+
+
+def _scores(path: Path) -> dict[str, str]:
+    with path.open(encoding="utf-8") as fh:
+        return {row["student_id"]: f"{float(row['score']):g}/{float(row['max_score']):g}" for row in csv.DictReader(fh)}
+
+
+def run_class_demo(kit: Kit, out: Path, console: Console) -> ClassRun:
+    run = run_class(kit, out / "course", CLASS_ASSIGNMENT, class_students(),
+                    say=lambda msg: console.print(f"[dim]{msg}[/]"))
+    stock, fast = _scores(run.stock_csv), _scores(run.fast_csv)
+    kinds = {run.exchange_student: "correct (through the exchange)"} | {p.student: p.kind for p in class_students()}
+    table = Table(title=f"the class: assignment {CLASS_ASSIGNMENT} (score after late penalty)", title_justify="left")
+    for column in ("student", "kind", "stock nbgrader autograde", "rnnkit course autograde", "problems"):
+        table.add_column(column)
+    for student, kind in kinds.items():
+        problems = "; ".join(run.outcomes[student].problems) if student in run.outcomes else ""
+        table.add_row(student, kind, stock.get(student, "-"), fast.get(student, "-"), problems)
+    console.print(table)
+    console.print(f"stock autograde {run.stock_seconds:.1f} s, rnnkit course autograde {run.fast_seconds:.1f} s "
+                  f"({run.stock_seconds / max(run.fast_seconds, 1e-9):.0f}x)")
+    console.print(f"class report: [bold]{run.report.html}[/]\nfeedback: {run.course.root / 'feedback'}; "
+                  f"CSV: {run.report.nbgrader_csv}, {run.report.canvas_csv}")
+    return run

@@ -15,15 +15,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from nbgrader.utils import get_username
 
 from rnnkit.course.assignments import load_assignment
-from rnnkit.course.autograde import autograde
-from rnnkit.course.build import build_assignment
-from rnnkit.course.coursedir import Course, init_course, run_nbgrader
-from rnnkit.course.feedback import write_feedback
-from rnnkit.course.report import write_report
-from rnnkit.course.samples import place_submission, write_student
+from rnnkit.course.classrun import PlacedStudent, run_class
+from rnnkit.course.coursedir import Course
 from rnnkit.kit import Kit
 
 REPO = Path(__file__).resolve().parent.parent
@@ -54,41 +49,18 @@ def _csv(path: Path) -> dict[str, dict[str, str]]:
 def course_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     base = tmp_path_factory.mktemp("class")
     kit = _kit_with_canaries(base / "kit")
-    course = init_course(base / "course", "dl101", kit, cell_timeout=5, call_timeout_s=2.0)
-    assignment, _ = build_assignment(course, ASSIGNMENT)
-    exercises = assignment.exercises(kit)
-    run_nbgrader(course, ["release_assignment", ASSIGNMENT, "--force"])
-
-    # One student through the real exchange (nbgrader knows students by their OS user name).
-    home = base / "home"
-    home.mkdir()
-    exchange = [f"--Exchange.root={course.root / 'exchange'}", "--CourseDirectory.course_id=dl101"]
-    run_nbgrader(course, ["fetch_assignment", ASSIGNMENT, *exchange], cwd=home)
-    assert sorted(p.name for p in (home / ASSIGNMENT).glob("*.ipynb")) == [f"{e.id}.ipynb" for e in exercises]
-    write_student(course, ASSIGNMENT, exercises, "correct", home)
-    run_nbgrader(course, ["submit", ASSIGNMENT, *exchange], cwd=home)
-    run_nbgrader(course, ["collect", ASSIGNMENT])
-    exchange_student = get_username()
-    assert (course.submitted_dir(exchange_student, ASSIGNMENT) / "timestamp.txt").is_file()
-
-    # The others as `collect` leaves them.
-    place_submission(course, ASSIGNMENT, exercises, "partial", "partial", THREE_DAYS_LATE, mutants=PARTIAL_MUTANTS)
-    place_submission(course, ASSIGNMENT, exercises, "deleted-test", "deleted_test", ON_TIME)
-    place_submission(course, ASSIGNMENT, exercises, "corrupt", "corrupt", ON_TIME)
-    place_submission(course, ASSIGNMENT, exercises, "looper", "infinite_loop", ON_TIME)
-
-    run_nbgrader(course, ["autograde", ASSIGNMENT, "--force"], check=False)  # fails for "corrupt", by design
-    run_nbgrader(course, ["export", "--to", str(base / "stock.csv")])
-    outcomes = {o.student: o for o in autograde(course, ASSIGNMENT)}
-    run_nbgrader(course, ["export", "--to", str(base / "fast.csv")])
-    # nbgrader's own feedback from the fast path's autograded notebooks, then rnnkit's (same folder).
-    run_nbgrader(course, ["generate_feedback", ASSIGNMENT, "--force"], check=False)
-    stock_feedback = {p: p.read_text(encoding="utf-8") for p in (course.root / "feedback").rglob("*.html")}
-    feedback = write_feedback(course, ASSIGNMENT)
-    report = write_report(course, ASSIGNMENT)
-    return {"course": course, "base": base, "exchange_student": exchange_student, "outcomes": outcomes,
-            "stock": _csv(base / "stock.csv"), "fast": _csv(base / "fast.csv"), "feedback": feedback,
-            "stock_feedback": stock_feedback, "report": report}
+    others = [PlacedStudent("partial", "partial", THREE_DAYS_LATE, PARTIAL_MUTANTS),
+              PlacedStudent("deleted-test", "deleted_test", ON_TIME),
+              PlacedStudent("corrupt", "corrupt", ON_TIME),
+              PlacedStudent("looper", "infinite_loop", ON_TIME)]
+    run = run_class(kit, base / "course", ASSIGNMENT, others)
+    home = base / "course" / "student-home" / ASSIGNMENT
+    assert sorted(p.name for p in home.glob("*.ipynb")) == [f"{e.id}.ipynb" for e in
+                                                             load_assignment(kit, ASSIGNMENT).exercises(kit)]
+    assert (run.course.submitted_dir(run.exchange_student, ASSIGNMENT) / "timestamp.txt").is_file()
+    return {"course": run.course, "exchange_student": run.exchange_student, "outcomes": run.outcomes,
+            "stock": _csv(run.stock_csv), "fast": _csv(run.fast_csv), "feedback": run.feedback,
+            "stock_feedback": run.stock_feedback, "report": run.report}
 
 
 EXPECTED_FAST = {  # student: (raw score, late penalty)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -82,4 +83,5 @@ def place_submission(course: Course, assignment: str, exercises: list[Exercise],
     """Write a submission straight into ``submitted/<student>/<assignment>/`` as `collect` does."""
     folder = write_student(course, assignment, exercises, kind, course.root / "submitted" / student, index, mutants)
     (folder / "timestamp.txt").write_text(when.strftime("%Y-%m-%d %H:%M:%S.%f UTC"), encoding="utf-8")
+    (folder / "submission_secret.txt").write_text(secrets.token_urlsafe(16), encoding="utf-8")  # as submit makes
     return folder
