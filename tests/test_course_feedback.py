@@ -62,7 +62,7 @@ OUTCOMES: dict[str, Outcomes] = {
 LATE = {"bob": {"penalty": 2.5, "late_by_s": 90_000.0}}
 BROKEN = {
     "dave.json": '{"schema": "rnnkit.results/1", "submission": "da',  # truncated JSON
-    "hal.late.json": "not json",  # hal's results are fine, the penalty file is not
+    "late/hal.json": "not json",  # hal's results are fine, the penalty file is not
 }
 
 
@@ -116,7 +116,8 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Fixture:
     for student, res in results.items():
         res.write(folder / f"{student}.json")
     for student, late in LATE.items():
-        (folder / f"{student}.late.json").write_text(json.dumps(late), encoding="utf-8")
+        course.late_file(ASSIGNMENT, student).parent.mkdir(parents=True, exist_ok=True)
+        course.late_file(ASSIGNMENT, student).write_text(json.dumps(late), encoding="utf-8")
     eve = make_results(kit, "eve", OUTCOMES["bob"]).to_dict()
     eve["total"]["points"] = 1000  # valid JSON that fails validate()
     (folder / "eve.json").write_text(json.dumps(eve), encoding="utf-8")
@@ -127,7 +128,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Fixture:
     del joe["exercises"]["q021_lstm_step_forward"]["title"]  # from_dict raises KeyError
     (folder / "joe.json").write_text(json.dumps(joe), encoding="utf-8")
     make_results(kit, "bob", {}).write(folder / "mallory.json")  # someone else's results
-    make_results(kit, "hal", {}).write(folder / "hal.json")  # fine, but hal.late.json is not
+    make_results(kit, "hal", {}).write(folder / "hal.json")  # fine, but late/hal.json is not
     for name, text in BROKEN.items():
         (folder / name).write_text(text, encoding="utf-8")
     for student in ("alice", "bob"):  # what nbgrader collect leaves in a submission

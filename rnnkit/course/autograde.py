@@ -7,7 +7,7 @@ For each student folder ``submitted/<student>/<assignment>/``:
        late penalty per notebook), and ``autograded/<student>/<assignment>/*.ipynb`` is written
        from the *release* notebooks (no hidden tests) with the results as cell outputs, so
        ``nbgrader export``, ``generate_feedback`` and formgrader keep working,
-    4. rnnkit's own results go to ``rnnkit/<assignment>/<student>.json`` (+ ``.late.json``).
+    4. rnnkit's own results go to ``rnnkit/<assignment>/<student>.json`` (and ``late/<student>.json``).
 A broken notebook costs only its own exercise; the batch always finishes.
 """
 
@@ -26,7 +26,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.utils import parse_utc
 
 from rnnkit.course.assignments import Assignment, load_assignment
-from rnnkit.course.coursedir import Course, CourseError
+from rnnkit.course.coursedir import STUDENT_ID, Course, CourseError
 from rnnkit.course.extract import (
     Extracted,
     SourceCells,
@@ -50,13 +50,12 @@ class StudentOutcome:
 
 
 def students_of(course: Course, assignment: str) -> list[str]:
-    """Student ids with a submission folder for this assignment (hidden and linked folders skipped)."""
+    """Student ids with a submission folder for this assignment (odd names and links skipped)."""
     root = course.root / "submitted"
     if not root.is_dir():
         return []
     return sorted(p.name for p in root.iterdir()
-                  if not p.name.startswith(".") and p.is_dir() and not p.is_symlink()
-                  and (p / assignment).is_dir())
+                  if STUDENT_ID.match(p.name) and p.is_dir() and not p.is_symlink() and (p / assignment).is_dir())
 
 
 def _timestamp(folder: Path) -> dt.datetime | None:
@@ -158,11 +157,11 @@ def autograde_student(course: Course, assignment: Assignment, exercises: list[Ex
         _write_autograded(course, assignment, student, ex, exercise_id, extracted[exercise_id])
     if (submitted / "timestamp.txt").is_file():
         shutil.copyfile(submitted / "timestamp.txt", course.autograded_dir(student, assignment.name) / "timestamp.txt")
-    out = course.results_dir(assignment.name)
-    results.write(out / f"{student}.json")
-    late_file = out / f"{student}.late.json"
+    results.write(course.results_file(assignment.name, student))
+    late_file = course.late_file(assignment.name, student)
     late_file.unlink(missing_ok=True)
     if penalty:
+        late_file.parent.mkdir(parents=True, exist_ok=True)
         late_file.write_text(json.dumps({"penalty": penalty, "late_by_s": seconds_late}), encoding="utf-8")
     problems = [f"{e}: {x.problem}" for e, x in extracted.items() if x.problem]
     return StudentOutcome(student, results.points, results.max_points, penalty, problems)
@@ -183,6 +182,9 @@ def autograde(course: Course, name: str, students: list[str] | None = None,
     if missing:
         raise CourseError(f"the gradebook has no notebooks {', '.join(missing)} for {name}: run "
                           f"`rnnkit course build {name}` (it runs nbgrader generate_assignment) first")
+    bad = [s for s in students or [] if not STUDENT_ID.match(s)]
+    if bad:
+        raise CourseError(f"not a student id: {', '.join(map(repr, bad))} (letters, digits and _.@+- only)")
     outcomes = []
     for student in students if students is not None else students_of(course, name):
         outcome = autograde_student(course, assignment, exercises, student, RunOptions(call_timeout_s=course.call_timeout_s))

@@ -1,7 +1,7 @@
 """The results of one assignment for the whole class, read from ``COURSE/rnnkit/<assignment>/``.
 
     <student>.json       rnnkit.results/1, written by ``rnnkit course autograde``
-    <student>.late.json  {"penalty": points off the total, "late_by_s": seconds} (only when late)
+    late/<student>.json  {"penalty": points off the total, "late_by_s": seconds} (only when late)
 
 Feedback and the class report both read the class through ``load_class_results``. A file that is
 not valid JSON, breaks the schema or belongs to another student is skipped with a warning (logged
@@ -21,9 +21,6 @@ from rnnkit.course.coursedir import Course
 from rnnkit.results import Results, ResultsError
 
 log = logging.getLogger(__name__)
-
-LATE_SUFFIX = ".late.json"
-
 
 @dataclass(frozen=True)
 class StudentResults:
@@ -81,7 +78,7 @@ def _read_late(path: Path) -> tuple[float, float]:
     return penalty, late_by
 
 
-def _read_student(path: Path) -> StudentResults:
+def _read_student(course: Course, assignment: str, path: Path) -> StudentResults:
     student = path.name.removesuffix(".json")
     try:
         results = Results.read(path)
@@ -96,7 +93,7 @@ def _read_student(path: Path) -> StudentResults:
         raise ResultsError(f"results do not follow the schema: {exc}") from exc
     if results.submission != student:
         raise ResultsError(f"the file is for submission {results.submission!r}, not {student!r}")
-    penalty, late_by = _read_late(path.with_name(student + LATE_SUFFIX))
+    penalty, late_by = _read_late(course.late_file(assignment, student))
     return StudentResults(student, results, penalty, late_by)
 
 
@@ -111,12 +108,12 @@ def load_class_results(course: Course, assignment: str) -> ClassResults:
     bundle = load_assignment(kit, assignment)
     exercises = bundle.exercises(kit)
     folder = course.results_dir(assignment)
-    files = sorted(p for p in folder.glob("*.json") if not p.name.endswith(LATE_SUFFIX)) if folder.is_dir() else []
+    files = sorted(folder.glob("*.json")) if folder.is_dir() else []
     students: list[StudentResults] = []
     skipped: list[Skipped] = []
     for path in files:
         try:
-            students.append(_read_student(path))
+            students.append(_read_student(course, assignment, path))
         except ResultsError as exc:
             reason = str(exc).removeprefix(f"{path}: ")
             skipped.append(Skipped(path, reason))
