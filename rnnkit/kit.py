@@ -78,9 +78,6 @@ class Exercise:
     def mutants_path(self) -> Path:
         return self.kit_root / "autograder" / self.module / f"{self.id}.mutants.toml"
 
-    def submission_file(self, root: Path) -> Path | None:
-        return submission_file(root, self.module, self.id)
-
 
 @dataclass(frozen=True)
 class Kit:
