@@ -44,7 +44,8 @@ def init(course_dir: Path, course_id: str, cell_timeout: int, call_timeout: floa
     from rnnkit.course.coursedir import init_course
 
     try:
-        made = init_course(course_dir, course_id, _kit(), cell_timeout, call_timeout)
+        with console.status("creating the course and its gradebook"):
+            made = init_course(course_dir, course_id, _kit(), cell_timeout, call_timeout)
     except CourseError as exc:
         _fail(exc)
     console.print(f"course {made.course_id} ready in {made.root} (gradebook, exchange, nbgrader_config.py)")
