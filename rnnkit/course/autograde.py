@@ -163,7 +163,7 @@ def autograde_student(course: Course, assignment: Assignment, exercises: list[Ex
     if penalty:
         late_file.parent.mkdir(parents=True, exist_ok=True)
         late_file.write_text(json.dumps({"penalty": penalty, "late_by_s": seconds_late}), encoding="utf-8")
-    problems = [f"{e}: {x.problem}" for e, x in extracted.items() if x.problem]
+    problems = [x.problem for x in extracted.values() if x.problem]  # each names its notebook
     return StudentOutcome(student, results.points, results.max_points, penalty, problems)
 
 
