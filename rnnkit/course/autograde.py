@@ -170,6 +170,9 @@ def autograde_student(course: Course, assignment: Assignment, exercises: list[Ex
 def autograde(course: Course, name: str, students: list[str] | None = None,
               on_student: Callable[[StudentOutcome], None] | None = None) -> list[StudentOutcome]:
     """Grade every submission of assignment ``name`` (or only ``students``)."""
+    bad = [s for s in students or [] if not STUDENT_ID.match(s)]
+    if bad:
+        raise ValueError(f"not a student id: {', '.join(map(repr, bad))} (letters, digits and _.@+- only)")
     kit = course.kit()
     assignment = load_assignment(kit, name)
     exercises = assignment.exercises(kit)
@@ -182,9 +185,6 @@ def autograde(course: Course, name: str, students: list[str] | None = None,
     if missing:
         raise CourseError(f"the gradebook has no notebooks {', '.join(missing)} for {name}: run "
                           f"`rnnkit course build {name}` (it runs nbgrader generate_assignment) first")
-    bad = [s for s in students or [] if not STUDENT_ID.match(s)]
-    if bad:
-        raise CourseError(f"not a student id: {', '.join(map(repr, bad))} (letters, digits and _.@+- only)")
     outcomes = []
     for student in students if students is not None else students_of(course, name):
         outcome = autograde_student(course, assignment, exercises, student, RunOptions(call_timeout_s=course.call_timeout_s))

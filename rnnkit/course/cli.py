@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from rnnkit.course.assignments import AssignmentError
-from rnnkit.course.coursedir import CourseError, load_course
+from rnnkit.course.coursedir import STUDENT_ID, CourseError, load_course
 
 console = Console(highlight=False)
 COURSE_OPTION = click.option("--course", "course_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -81,6 +81,10 @@ def autograde(assignment: str, course_dir: Path, students: tuple[str, ...]) -> N
     from rnnkit.course.autograde import StudentOutcome, students_of
     from rnnkit.course.autograde import autograde as run_autograde
 
+    bad = [s for s in students if not STUDENT_ID.match(s)]
+    if bad:
+        raise click.BadParameter(f"not a student id: {', '.join(map(repr, bad))} (letters, digits and _.@+- only)",
+                                 param_hint="--student")
     try:
         loaded = load_course(course_dir)
         chosen = list(students) or students_of(loaded, assignment)
