@@ -6,12 +6,15 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from minikit import solution_source, write_submission
 
+from rnnkit.kit import Exercise, Kit
 from rnnkit.results import validate
+from rnnkit.stubgen import strip_markers
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +93,24 @@ def test_usage_errors_exit_2_with_a_clear_message(rnnkit_cli: Path, kit_copy: Pa
     result = run(rnnkit_cli, kit_copy, *[a.replace("{sub}", str(tmp_path)) for a in args])
     assert result.returncode == 2
     assert message in result.stdout + result.stderr
+
+
+def test_plain_pytest_runs_the_public_tests(kit: Kit, tmp_path: Path) -> None:
+    """`pytest exercises/01_cells/q021_lstm_step_forward` works, on the stub and on a solution."""
+    exercise = kit.find("q021")
+    folder = exercise.dir.relative_to(kit.root)
+    python = sys.executable  # the kit's virtualenv, where rnnkit's pytest plugin is installed
+    on_stub = subprocess.run([python, "-m", "pytest", str(folder), "-q"], cwd=kit.root,
+                             capture_output=True, text=True, timeout=300)
+    assert on_stub.returncode == 1 and "is not implemented yet" in on_stub.stdout
+    submission = write_tree(tmp_path, exercise)
+    on_solution = subprocess.run([python, "-m", "pytest", str(folder), "-q", f"--rnnkit-submission={submission}"],
+                                 cwd=kit.root, capture_output=True, text=True, timeout=300)
+    assert on_solution.returncode == 0, on_solution.stdout
+
+
+def write_tree(root: Path, exercise: Exercise) -> Path:
+    target = root / exercise.module / exercise.id / f"{exercise.id}.py"
+    target.parent.mkdir(parents=True)
+    target.write_text(strip_markers(exercise.solution_path.read_text()))
+    return root
