@@ -141,10 +141,10 @@ def grade(path: Path, out: Path | None, exercises: str | None, module: str | Non
 
 
 @main.command()
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("build/demo"),
-              show_default=True, help="where the sample submissions and their results go")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="where the sample submissions, their results and the class go [default: <kit>/build/demo]")
 @click.option("--no-class", is_flag=True, help="skip the nbgrader class (only grade the three samples)")
-def demo(out: Path, no_class: bool) -> None:
+def demo(out: Path | None, no_class: bool) -> None:
     """Grade three sample submissions of module 01 (the references, the stubs, known-wrong mutants),
     then run a small class through nbgrader with both autograde paths."""
     from rnnkit.course.coursedir import CourseError
@@ -152,9 +152,10 @@ def demo(out: Path, no_class: bool) -> None:
 
     try:
         kit = _kit()
-        run_demo(kit, out.resolve(), console)
+        folder = (out or kit.root / "build" / "demo").resolve()
+        run_demo(kit, folder, console)
         if not no_class:
-            run_class_demo(kit, out.resolve(), console)
+            run_class_demo(kit, folder, console)
     except (GradingError, MutantError, StubError, CourseError) as exc:
         _fail(exc)
 
