@@ -51,7 +51,7 @@ class ClassRun:
 
 
 def run_class(kit: Kit, root: Path, assignment: str, others: list[PlacedStudent],
-              cell_timeout: int = 5, call_timeout_s: float = 2.0,
+              cell_timeout: int = 15, call_timeout_s: float = 2.0,
               say: Callable[[str], None] = lambda _msg: None) -> ClassRun:
     """Run the class in a fresh course folder ``root`` (deleted first: it is a build output)."""
     shutil.rmtree(root, ignore_errors=True)
