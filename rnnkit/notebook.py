@@ -14,13 +14,13 @@ kernel and source, then answers the other task cells from that result.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import tempfile
 import types
 from pathlib import Path
 from typing import Any
 
+from rnnkit.course.extract import SourceCells, extract_solution, read_notebook
 from rnnkit.grader import RunOptions, grade, run_public
 from rnnkit.kit import Exercise, Kit, find_kit
 from rnnkit.results import ExerciseResult
@@ -57,17 +57,12 @@ def run_public_tests(exercise_id: str, namespace: dict[str, Any]) -> None:
 
 
 def solution_source(notebook: Path, exercise_id: str) -> str | None:
-    """The source of the solution cell (grade id ``<exercise_id>_solution``) of a saved notebook."""
-    try:
-        nb = json.loads(notebook.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    """The code of the solution cell (grade id ``<exercise_id>_solution``) of a saved notebook, read
+    as the fast path reads it (rnnkit.course.extract); None when there is none."""
+    nb, _problem = read_notebook(notebook)
+    if nb is None:
         return None
-    for cell in nb.get("cells", []) if isinstance(nb, dict) else []:
-        meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
-        if isinstance(meta, dict) and meta.get("grade_id") == f"{exercise_id}_solution":
-            source = cell.get("source", "")
-            return "".join(source) if isinstance(source, list) else str(source)
-    return None
+    return extract_solution(nb, SourceCells(f"{exercise_id}_solution", None, {})).source
 
 
 def _grade_exercise(kit: Kit, exercise: Exercise, namespace: dict[str, Any]) -> ExerciseResult:

@@ -66,11 +66,8 @@ def _signatures(path: Path) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
 
     def header(node: ast.FunctionDef | ast.ClassDef) -> str:
-        end = node.body[0].lineno - 1 if node.body else node.lineno
-        text = "\n".join(lines[node.lineno - 1:end]).strip()
-        if isinstance(node.body[0], ast.Expr) and isinstance(getattr(node.body[0], "value", None), ast.Constant):
-            text = "\n".join(lines[node.lineno - 1:node.body[0].lineno - 1]).strip()
-        return text
+        """The ``def``/``class`` lines, up to the first statement of the body (the docstring)."""
+        return "\n".join(lines[node.lineno - 1:node.body[0].lineno - 1]).strip()
 
     try:
         tree = ast.parse(source)
