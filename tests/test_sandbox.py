@@ -147,6 +147,14 @@ def test_values_are_plain_and_outputs_are_captured(sub: Submission) -> None:
         assert len(text) < 70_000 and "more bytes of output not kept" in text
 
 
+def test_output_printed_before_a_reply_is_never_late(sub: Submission) -> None:
+    """The reply and the output travel on different pipes; what a call printed is in the next take."""
+    if isinstance(sub, SandboxedSubmission):
+        for n in range(1, 200):
+            assert sub.shout(n) == n
+            assert sub.take_output() == "x" * n + "done\n"
+
+
 def test_crash_fails_the_call_and_the_next_call_restarts(tmp_path: Path) -> None:
     path = tmp_path / "q900_probe.py"
     path.write_text(SOURCE)
