@@ -8,10 +8,18 @@ one with a corrupt notebook, one that loops forever); stock `nbgrader autograde`
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import json
 import shutil
+import socket
 import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -133,6 +141,57 @@ def test_report_and_exports(course_run: dict) -> None:
     assert rows[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
     assert rows[1][0] == "Points Possible"
     assert len(rows) == 2 + 5
+
+
+@contextlib.contextmanager
+def formgrader(course_root: Path, scratch: Path) -> Iterator[Callable[[str], str]]:
+    """A real Jupyter server with nbgrader's formgrader on the course; yields get(path) -> body."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    token = "rnnkit-test-token"
+    env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "HOME": str(scratch),
+           "JUPYTER_RUNTIME_DIR": str(scratch / "runtime"), "JUPYTER_CONFIG_DIR": str(scratch / "config")}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "jupyter-server"), "--no-browser", "--allow-root", f"--port={port}",
+         "--ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={course_root}"],
+        cwd=course_root, env=env, stdout=subprocess.DEVNULL, stderr=(scratch / "server.log").open("w"))
+
+    def get(path: str) -> str:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
+                                         headers={"Authorization": f"token {token}"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return str(response.read().decode("utf-8"))
+
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                get("/formgrader/api/status")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert server.poll() is None and time.monotonic() < deadline, (scratch / "server.log").read_text()
+                time.sleep(0.5)
+        yield get
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_formgrader_shows_the_fast_path_grades(course_run: dict, tmp_path: Path) -> None:
+    """The instructor's usual grading UI reads what `rnnkit course autograde` wrote."""
+    course: Course = course_run["course"]
+    expected = {course_run["exchange_student"]: 10.0, **{s: raw for s, (raw, _) in EXPECTED_FAST.items()}}
+    with formgrader(course.root, tmp_path) as get:
+        submissions = json.loads(get(f"/formgrader/api/submissions/{ASSIGNMENT}"))
+        assert {s["student"]: s["score"] for s in submissions} == expected
+        assert all(s["autograded"] and not s["needs_manual_grade"] for s in submissions)
+        notebooks = {n["student"]: n for n in json.loads(
+            get(f"/formgrader/api/submitted_notebooks/{ASSIGNMENT}/q021_lstm_step_forward"))}
+        assert {s for s, n in notebooks.items() if n["failed_tests"]} == {"partial", "corrupt", "looper"}
+        page = get(f"/formgrader/submissions/{notebooks['partial']['id']}/")  # the manual-grading view
+    assert "task 1: passed, 1/1 points" in page and "task 3: passed" not in page
+    assert CANARY not in page
 
 
 def test_nothing_left_running(course_run: dict) -> None:
