@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -172,3 +175,23 @@ def test_wire_handles_do_not_resolve_across_processes() -> None:
     with pytest.raises(wire.WireError):
         wire.decode(wire.encode(wire.HandleRef(1, "X")))
     assert np.array_equal(wire.decode(wire.encode(np.eye(2))), np.eye(2))
+
+
+def test_finished_children_leave_no_fds_or_threads(tmp_path: Path) -> None:
+    path = tmp_path / "q900_probe.py"
+    path.write_text(SOURCE)
+    spec = SubmissionSpec("q900_probe", path, call_timeout_s=20)
+
+    def one_child() -> None:
+        sub = SandboxedSubmission(spec, shared_zygote())
+        assert sub.shout(3) == 3
+        sub.close()
+
+    one_child()  # the warm parent and its socket exist from here on
+    fds, threads = len(os.listdir("/proc/self/fd")), threading.active_count()
+    for _ in range(20):
+        one_child()
+    deadline = time.monotonic() + 5  # drain threads end when they read the children's EOF
+    while threading.active_count() > threads and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert (len(os.listdir("/proc/self/fd")), threading.active_count()) == (fds, threads)

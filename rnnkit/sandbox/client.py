@@ -67,8 +67,10 @@ class OutputDrain:
         threading.Thread(target=self._run, daemon=True).start()
 
     def _run(self) -> None:
+        readable = select.poll()  # poll, not select: fds above 1024 are fine
+        readable.register(self.fd, select.POLLIN)
         while True:
-            select.select([self.fd], [], [])  # an fd at EOF stays readable: this never hangs at the end
+            readable.poll()  # an fd at EOF stays readable (POLLHUP): this never hangs at the end
             with self.lock:
                 self._read_available()
                 if self.at_eof:
