@@ -117,3 +117,18 @@ def test_nothing_left_running(graded: tuple[dict, Path]) -> None:
     while _children(zygote_pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _children(zygote_pid) == []
+
+
+@pytest.mark.parametrize("sandbox", [True, False], ids=["sandbox", "local"])
+def test_an_import_error_never_passes_as_the_expected_exception(kit: Kit, tmp_path: Path, sandbox: bool) -> None:
+    """q003's hidden tests expect ValueError from bad input; a file that only raises ValueError
+    when imported must not earn those points, nor slow the run down (one fresh error per test)."""
+    exercise = kit.find("q003")
+    target = tmp_path / exercise.module / exercise.id / f"{exercise.id}.py"
+    target.parent.mkdir(parents=True)
+    target.write_text('raise ValueError("invalid gate order")\n', encoding="utf-8")
+    results = grade(kit, [exercise], tmp_path, RunOptions(sandbox=sandbox)).to_dict()
+    tasks = results["exercises"][exercise.id]["tasks"]
+    assert results["exercises"][exercise.id]["points"] == 0
+    assert {t["status"] for t in tasks} == {"error"}
+    assert all(t["message"].startswith(f"importing {exercise.id}.py raised ValueError") for t in tasks), tasks

@@ -14,10 +14,11 @@ still through a wire round trip so values and verdicts are the same).
 
 from __future__ import annotations
 
+import copy
 import types
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from rnnkit import wire
 from rnnkit.errors import (
@@ -127,6 +128,23 @@ class Submission:
         self._load_error: SubmissionProblem | None = (
             SubmissionForbidden(static_violation) if static_violation else None)
 
+    def _raise_load_error(self) -> None:
+        """Raise the remembered load problem, if any (see _fail_load)."""
+        if self._load_error is not None:
+            self._fail_load(self._load_error)
+
+    def _fail_load(self, problem: SubmissionProblem) -> NoReturn:
+        """Remember why the file cannot be loaded and raise it: a fresh copy each time, since
+        re-raising one object grows its traceback by every test that touched it."""
+        self._load_error = problem
+        raise copy.copy(problem).with_traceback(None) from None
+
+    def _import_failed(self, reply: dict[str, Any]) -> SubmissionRaised:
+        """An exception at import: a plain SubmissionRaised, never the builtin type it names, so a file
+        that only raises ValueError cannot pass the tests that expect ValueError from bad input."""
+        raised = self._raised(f"importing {self.spec.exercise_id}.py", reply)
+        return SubmissionRaised(str(raised), raised.type_name)
+
     # transport, provided by subclasses
     def _request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
         raise NotImplementedError
@@ -210,13 +228,14 @@ class Submission:
 
     def _raised(self, label: str, reply: dict[str, Any]) -> SubmissionRaised:
         type_name = str(reply.get("raised"))[:80]
+        as_class = raised_class(str(reply.get("kind", type_name)))  # the builtin it subclasses, if rearmable
         where = f" at {reply['where']}" if reply.get("where") else ""
         if type_name == "NotImplementedError":
             stub_message = str(reply.get("msg", ""))  # the generated stub's own "X is not implemented yet"
             what = stub_message[:120] if stub_message.endswith("is not implemented yet") else f"{label} is not implemented yet"
-            return raised_class(type_name)(f"{what} (it raises NotImplementedError)", type_name)
+            return as_class(f"{what} (it raises NotImplementedError)", type_name)
         text = f": {str(reply.get('msg', ''))[:300]}" if self.spec.show_student_messages and reply.get("msg") else ""
-        return raised_class(type_name)(f"{label} raised {type_name}{text}{where}", type_name)
+        return as_class(f"{label} raised {type_name}{text}{where}", type_name)
 
 
 class SandboxedSubmission(Submission):
@@ -229,13 +248,11 @@ class SandboxedSubmission(Submission):
         self._timed_out: set[str] = set()  # what already ran out of time (see _raw)
 
     def _ensure_child(self) -> ChildProcess:
-        if self._load_error is not None:
-            raise self._load_error
+        self._raise_load_error()
         if self.child is not None and self.child.alive:
             return self.child
         if self.spec.file is None or not self.spec.file.is_file():
-            self._load_error = SubmissionMissing(f"no file {self.spec.exercise_id}.py in the submission")
-            raise self._load_error
+            self._fail_load(SubmissionMissing(f"no file {self.spec.exercise_id}.py in the submission"))
         settings = {"file": self.spec.file.name, "module_name": self.spec.exercise_id,
                     "forbidden_ops": sorted(self.spec.forbidden_ops), "default_dtype": self.spec.default_dtype}
         try:
@@ -247,10 +264,7 @@ class SandboxedSubmission(Submission):
         try:
             self._raw(child, {"op": "load"}, self.spec.load_timeout_s, "import")
         except SubmissionProblem as exc:
-            if isinstance(exc, SubmissionRaised):
-                exc = type(exc)(f"importing {self.spec.file.name} failed: {exc}", exc.type_name)
-            self._load_error = exc
-            raise exc from None
+            self._fail_load(exc)
         return child
 
     def _raw(self, child: ChildProcess, message: dict[str, Any], timeout: float, label: str) -> dict[str, Any]:
@@ -268,7 +282,7 @@ class SandboxedSubmission(Submission):
             if "forbidden" in reply:
                 raise SubmissionForbidden(f"importing the file used {reply['forbidden']}, which this exercise forbids")
             if "raised" in reply:
-                raise self._raised(f"importing {self.spec.exercise_id}.py", reply)
+                raise self._import_failed(reply)
         return reply
 
     def _request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
@@ -300,23 +314,19 @@ class LocalSubmission(Submission):
             self.executor = Executor(Path(f"{spec.exercise_id}.py"), spec.executor_settings(), module=module)
 
     def _ensure_loaded(self) -> Executor:
-        if self._load_error is not None:
-            raise self._load_error
+        self._raise_load_error()
         if self.executor is not None:
             return self.executor
         if self.spec.file is None or not self.spec.file.is_file():
-            self._load_error = SubmissionMissing(f"no file {self.spec.exercise_id}.py in the submission")
-            raise self._load_error
+            self._fail_load(SubmissionMissing(f"no file {self.spec.exercise_id}.py in the submission"))
         executor = Executor(self.spec.file.resolve(), self.spec.executor_settings())
         reply = executor.load()
         self.generation += 1
         if "forbidden" in reply:
-            self._load_error = SubmissionForbidden(
-                f"importing the file used {reply['forbidden']}, which this exercise forbids")
-            raise self._load_error
+            self._fail_load(SubmissionForbidden(
+                f"importing the file used {reply['forbidden']}, which this exercise forbids"))
         if "raised" in reply:
-            self._load_error = self._raised(f"importing {self.spec.exercise_id}.py", reply)
-            raise self._load_error
+            self._fail_load(self._import_failed(reply))
         self.executor = executor
         return executor
 
