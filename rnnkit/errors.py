@@ -56,12 +56,11 @@ _RAISED_CLASSES: dict[str, type[SubmissionRaised]] = {}
 
 
 def raised_class(type_name: str) -> type[SubmissionRaised]:
+    """SubmissionRaised mixed with the builtin ``type_name`` when it is rearmable, else plain."""
+    if type_name not in _REARMABLE:
+        return SubmissionRaised  # names come from the submission: nothing unknown is kept
     if type_name not in _RAISED_CLASSES:
-        if type_name in _REARMABLE:
-            base = getattr(builtins, type_name)
-            status = "failed" if type_name == "NotImplementedError" else "error"
-            cls = type(f"Submission{type_name}", (SubmissionRaised, base), {"status": status})
-        else:
-            cls = SubmissionRaised
-        _RAISED_CLASSES[type_name] = cls
+        base = getattr(builtins, type_name)
+        status = "failed" if type_name == "NotImplementedError" else "error"
+        _RAISED_CLASSES[type_name] = type(f"Submission{type_name}", (SubmissionRaised, base), {"status": status})
     return _RAISED_CLASSES[type_name]

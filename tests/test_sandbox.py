@@ -52,6 +52,22 @@ def picky(x):
     return x
 
 
+class OrderError(ValueError):
+    pass
+
+
+class OwnError(Exception):
+    pass
+
+
+def raise_kind(kind):
+    if kind == "subclass":
+        raise OrderError("bad order")
+    if kind == "numpy":
+        np.add(np.zeros(2), "text")  # numpy's UFuncTypeError, a TypeError
+    raise OwnError("not a builtin")
+
+
 def uses_lstm(x):
     return torch.nn.LSTM(3, 2)(x)[0]
 
@@ -115,6 +131,16 @@ def test_exceptions_cross_as_builtin_types(sub: Submission) -> None:
         sub.picky(-1)
     assert isinstance(info.value, SubmissionRaised)
     assert sub.picky(2) == 2
+
+
+def test_subclasses_of_builtins_cross_as_their_builtin(sub: Submission) -> None:
+    with pytest.raises(ValueError, match="raise_kind raised OrderError"):
+        sub.raise_kind("subclass")
+    with pytest.raises(TypeError, match="raise_kind raised UFuncTypeError"):
+        sub.raise_kind("numpy")
+    with pytest.raises(SubmissionRaised, match="raise_kind raised OwnError") as info:
+        sub.raise_kind("own")
+    assert not isinstance(info.value, (ValueError, TypeError, RuntimeError, LookupError, ArithmeticError))
 
 
 def test_forbidden_op_is_caught_however_reached(sub: Submission) -> None:

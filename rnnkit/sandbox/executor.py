@@ -12,8 +12,10 @@ Requests (already decoded, handles and function refs resolved):
     {"op": "probe", "name": str, "args": [...], "kwargs": {...}, "opts": {...}}
     {"op": "release", "ids": [...]}
 
-Replies: {"value": v, "mutated": [...], "args_after": [...]} or {"raised": type, "msg": str,
-"where": str} or {"forbidden": api, "where": str}.
+Replies: {"value": v, "mutated": [...], "args_after": [...]} or {"raised": type, "kind": builtin,
+"msg": str, "where": str} or {"forbidden": api, "where": str}. ``kind`` is the nearest builtin class
+of the exception (numpy's UFuncTypeError or a student's ``class OrderError(ValueError)`` -> the
+builtin), so tests expecting ValueError accept subclasses as Python would.
 """
 
 from __future__ import annotations
@@ -199,7 +201,8 @@ class Executor:
         msg = str(exc)
         if len(msg) > MAX_MESSAGE_CHARS:
             msg = msg[:MAX_MESSAGE_CHARS] + "..."
-        return {"raised": type(exc).__name__, "msg": msg, "where": self._where(exc)}
+        kind = next((c.__name__ for c in type(exc).__mro__ if c.__module__ == "builtins"), "Exception")
+        return {"raised": type(exc).__name__, "kind": kind, "msg": msg, "where": self._where(exc)}
 
     def _forbidden(self, api: str, exc: BaseException | None) -> dict[str, Any]:
         return {"forbidden": api, "where": self._where(exc)}
