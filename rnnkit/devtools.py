@@ -5,7 +5,8 @@
     bank        question and answer equal the bank's text, verbatim
     stub        the committed stub equals the one generated from the solution
     solution    passes every hidden task
-    stub        fails every hidden task
+    stub        fails every hidden task, and so do the stub's bodies raising ValueError or TypeError
+                (a task that only checks that bad input raises needs a positive control too)
     mutants     at least 3, each failing at least one hidden task
     public      the public tests pass on the solution and at least one fails on the stub
 """
@@ -25,6 +26,8 @@ from rnnkit.results import Results
 from rnnkit.stubgen import StubError, generate_stub, strip_markers
 
 MIN_MUTANTS = 3
+# Exceptions hidden tests expect from bad input: a submission raising one everywhere must still fail.
+DEGENERATE_RAISES = ("ValueError", "TypeError")
 
 
 def stub_for(exercise: Exercise) -> str:
@@ -159,6 +162,16 @@ def check(kit: Kit, exercises: list[Exercise], options: RunOptions | None = None
             for task in graded.exercises[e.id].tasks:
                 if task.status == "passed":
                     report.problems.append(f"{e.id}: the stub passes task {task.task}; the task checks nothing")
+
+        for raised in DEGENERATE_RAISES:
+            note(f"grading the stubs with every body raising {raised}")
+            raising = {e: text.replace("raise NotImplementedError(", f"raise {raised}(") for e, text in stubs.items()}
+            graded = grade(kit, runnable, _write_tree(root / f"raises-{raised}", raising), opts)
+            for e in runnable:
+                for task in graded.exercises[e.id].tasks:
+                    if task.status == "passed":
+                        report.problems.append(f"{e.id}: code that only raises {raised} passes task {task.task}; "
+                                               f"check that valid input is accepted in the same task")
 
         for kind, variants in (("mutant", mutants), ("equivalent", equivalents)):
             rounds = max((len(v) for v in variants.values()), default=0)

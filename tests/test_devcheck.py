@@ -51,8 +51,22 @@ def test_broken_kit_reports_each_defect(small_kit: Kit):
     assert f"{third.id}: equivalent numpy_add (a correct variant) fails task(s) [1]" in text
     # The hollow task also lets q001's scale mutants through: reported too, nothing else.
     others = [p for p in report.problems if "stub passes" not in p and "equivalent" not in p
-              and "out of date" not in p]
+              and "out of date" not in p and "only raises" not in p]
     assert others and all(p.startswith(f"{first.id}: mutant") for p in others), report.problems
+
+
+def test_a_task_that_only_expects_an_exception_is_reported(small_kit: Kit):
+    """The stub fails it (NotImplementedError), but code raising the expected error everywhere would not."""
+    first = small_kit.exercises[0]
+    hidden = first.hidden_test_path
+    hidden.write_text(hidden.read_text().replace(
+        "    out = expect_array(impl.scale(a, k), (2, 5), \"scale(a, k)\")\n"
+        "    assert_close(out, ref.scale(a, k), \"scale(a, k)\")\n",
+        "    with pytest.raises((ValueError, TypeError)):\n        impl.scale(a, \"three\")\n"))
+    text = "\n".join(check(small_kit, [first]).problems)
+    for raised in ("ValueError", "TypeError"):
+        assert f"{first.id}: code that only raises {raised} passes task 2; check that valid input" in text
+    assert "the stub passes" not in text and "solution fails" not in text
 
 
 def test_wrong_bank_text_and_missing_files(small_kit: Kit):

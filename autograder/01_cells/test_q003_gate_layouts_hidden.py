@@ -206,3 +206,20 @@ def test_rejects_axis_not_multiple_of_4(impl, rng, shape, axis):
         impl.split_gates(W, "ifgo", axis)
     with pytest.raises(ValueError):
         impl.convert_lstm_weights(W, "ifgo", "ifog", axis)
+
+
+@pytest.mark.task(4)
+@pytest.mark.parametrize("shape,axis,order", [((8, 3), 0, "ofgi"), ((4, 5), 0, "ifgo"), ((6, 8), 1, "gifo"),
+                                              ((8,), 0, "iogf"), ((3, 12), -1, "fgoi")])
+def test_valid_input_beside_the_invalid_is_accepted(impl, ref, rng, shape, axis, order):
+    """Task 4's positive control: raising ValueError for every input is not validation."""
+    W = rng.standard_normal(shape)
+    got = expect_dict(impl.split_gates(W, order, axis), list("ifgo"), f"split_gates(W of shape {shape}, {order!r})")
+    want = ref.split_gates(W, order, axis)
+    for gate in "ifgo":
+        check(np.array_equal(np.asarray(got[gate]), want[gate]),
+              f"split_gates(W of shape {shape}, {order!r}, {axis})[{gate!r}] is not the right block")
+    converted = expect_array(impl.convert_lstm_weights(W, order, "ifgo", axis), W.shape,
+                             f"convert_lstm_weights(W of shape {shape}, {order!r}, 'ifgo', {axis})")
+    check(np.array_equal(converted, ref.convert_lstm_weights(W, order, "ifgo", axis)),
+          f"convert_lstm_weights(W of shape {shape}, {order!r}, 'ifgo', {axis}) is not the permuted W")
