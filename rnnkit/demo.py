@@ -98,7 +98,8 @@ def class_students() -> list[PlacedStudent]:
                           {"q021_lstm_step_forward": "naive_sigmoid", "q047_stable_sigmoid": "hard_sigmoid_upcast"}),
             PlacedStudent("deleted-test", "deleted_test", on_time),
             PlacedStudent("corrupt", "corrupt", on_time),
-            PlacedStudent("looper", "infinite_loop", on_time)]
+            PlacedStudent("looper", "infinite_loop", on_time),
+            PlacedStudent("tamper", "tamper", on_time)]
 
 
 def _scores(path: Path) -> dict[str, str]:

@@ -1,9 +1,11 @@
 """A whole class through the real nbgrader commands and both autograde paths.
 
-On a temporary course (and a copy of the kit with a canary planted in its hidden tests): build, generate, release; one student fetches, edits and submits through the real
-exchange; collect; four more submissions (a late partly correct one, one with a deleted test cell,
-one with a corrupt notebook, one that loops forever); stock `nbgrader autograde`, then
-`rnnkit course autograde`; export; feedback (ours and nbgrader's); the class report.
+On a temporary course (and a copy of the kit with a canary planted in its hidden tests): build,
+generate, release; one student fetches, edits and submits through the real exchange; collect; five
+more submissions (a late partly correct one, one with a deleted test cell, one with a corrupt
+notebook, one that loops forever, one whose cell replaces the grading function); stock `nbgrader
+autograde`, then `rnnkit course autograde`; export; feedback (ours and nbgrader's); the class
+report; nbgrader's formgrader on the result.
 """
 
 from __future__ import annotations
@@ -60,7 +62,8 @@ def course_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     others = [PlacedStudent("partial", "partial", THREE_DAYS_LATE, PARTIAL_MUTANTS),
               PlacedStudent("deleted-test", "deleted_test", ON_TIME),
               PlacedStudent("corrupt", "corrupt", ON_TIME),
-              PlacedStudent("looper", "infinite_loop", ON_TIME)]
+              PlacedStudent("looper", "infinite_loop", ON_TIME),
+              PlacedStudent("tamper", "tamper", ON_TIME)]
     run = run_class(kit, base / "course", ASSIGNMENT, others)
     home = base / "course" / "student-home" / ASSIGNMENT
     assert sorted(p.name for p in home.glob("*.ipynb")) == [f"{e.id}.ipynb" for e in
@@ -76,6 +79,7 @@ EXPECTED_FAST = {  # student: (raw score, late penalty)
     "deleted-test": (10.0, 0.0),          # deleted test cells are ignored: tests come from the gradebook
     "corrupt": (6.0, 0.0),                # q021's notebook is truncated: only q047 counts
     "looper": (0.0, 0.0),
+    "tamper": (0.0, 0.0),                 # the stub: its code never runs beside the grader
 }
 
 
@@ -100,6 +104,8 @@ def test_stock_path_scores_and_agreement_on_well_formed(course_run: dict) -> Non
     assert float(stock["partial"]["raw_score"]) == 8.0
     # nbgrader itself loses the deleted cells' points (1 + 1); rnnkit ignores the deletion.
     assert float(stock["deleted-test"]["raw_score"]) == 8.0
+    # nbgrader runs the student's cells in the grading kernel: replacing grade_task fools it.
+    assert float(stock["tamper"]["raw_score"]) == 10.0 and float(fast["tamper"]["raw_score"]) == 0.0
 
 
 def test_problems_are_reported_per_notebook(course_run: dict) -> None:
@@ -140,7 +146,7 @@ def test_report_and_exports(course_run: dict) -> None:
     rows = list(csv.reader(report.canvas_csv.open()))
     assert rows[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
     assert rows[1][0] == "Points Possible"
-    assert len(rows) == 2 + 5
+    assert len(rows) == 2 + 6
 
 
 @contextlib.contextmanager
@@ -188,7 +194,7 @@ def test_formgrader_shows_the_fast_path_grades(course_run: dict, tmp_path: Path)
         assert all(s["autograded"] and not s["needs_manual_grade"] for s in submissions)
         notebooks = {n["student"]: n for n in json.loads(
             get(f"/formgrader/api/submitted_notebooks/{ASSIGNMENT}/q021_lstm_step_forward"))}
-        assert {s for s, n in notebooks.items() if n["failed_tests"]} == {"partial", "corrupt", "looper"}
+        assert {s for s, n in notebooks.items() if n["failed_tests"]} == {"partial", "corrupt", "looper", "tamper"}
         page = get(f"/formgrader/submissions/{notebooks['partial']['id']}/")  # the manual-grading view
     assert "task 1: passed, 1/1 points" in page and "task 3: passed" not in page
     assert CANARY not in page

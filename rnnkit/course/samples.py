@@ -6,6 +6,8 @@ benchmarks. Each kind of student is one way real submissions look.
     deleted_test   correct, but the first test cell of every notebook deleted and points retyped
     corrupt        correct, but one notebook truncated half-way (the others fine)
     infinite_loop  every function and class of every exercise loops forever
+    tamper         the untouched stub, plus code that replaces rnnkit's grading function in the
+                   kernel (stock nbgrader runs it before the grading cells; the fast path never runs it)
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from rnnkit.kit import Exercise
 from rnnkit.mutants import load_mutants
 from rnnkit.stubgen import strip_markers
 
-KINDS = ("correct", "partial", "deleted_test", "corrupt", "infinite_loop")
+KINDS = ("correct", "partial", "deleted_test", "corrupt", "infinite_loop", "tamper")
 
 HANG = '''
 
@@ -32,6 +34,12 @@ def _hang(*args, **kwargs):
 
 for _name in [n for n, v in list(globals().items()) if not n.startswith("_") and callable(v)]:
     globals()[_name] = _hang
+'''
+
+TAMPER = '''
+
+import rnnkit.notebook as _grading  # the grading cells import grade_task from here when they run
+_grading.grade_task = lambda *args, **kwargs: print("all hidden tests passed")
 '''
 
 
@@ -45,6 +53,8 @@ def solution_for(kind: str, exercise: Exercise, index: int, mutant: str | None =
         return chosen.apply(solution, exercise.solution_path.name)
     if kind == "infinite_loop":
         return strip_markers(solution) + HANG
+    if kind == "tamper":
+        return exercise.stub_path.read_text(encoding="utf-8") + TAMPER
     return strip_markers(solution)
 
 
