@@ -110,9 +110,11 @@ def check(exercise: str | None, no_sandbox: bool, timeout: float) -> None:
 @click.option("--module", help="one module: 01 or 01_cells")
 @click.option("--seed", type=int, help="replay the seed of an earlier run (it is in its results)")
 @click.option("--timeout", default=10.0, show_default=True, help="seconds allowed per call into the submission")
+@click.option("--budget", default=120.0, show_default=True,
+              help="seconds allowed for all the calls of one exercise together")
 @click.option("--no-namespaces", is_flag=True, help="sandbox without Linux namespaces (hosts that forbid them)")
 def grade(path: Path, out: Path | None, exercises: str | None, module: str | None, seed: int | None,
-          timeout: float, no_namespaces: bool) -> None:
+          timeout: float, budget: float, no_namespaces: bool) -> None:
     """Grade the submission at PATH (a copy of exercises/) with the hidden tests, in the sandbox.
 
     Exits 0 whatever the score; non-zero only for a usage error or a broken installation.
@@ -127,7 +129,7 @@ def grade(path: Path, out: Path | None, exercises: str | None, module: str | Non
         raise click.BadParameter(str(exc)) from exc
     from rnnkit.student import _Bar
 
-    options = RunOptions(seed=seed, call_timeout_s=timeout, namespaces=not no_namespaces,
+    options = RunOptions(seed=seed, call_timeout_s=timeout, exercise_budget_s=budget, namespaces=not no_namespaces,
                          label=str(path), progress=_Bar(console, "grading"))
     try:
         results = run_grade(kit, chosen, path.resolve(), options)

@@ -32,6 +32,7 @@ class GradingError(RuntimeError):
 class RunOptions:
     seed: int | None = None
     call_timeout_s: float = 10.0
+    exercise_budget_s: float = 120.0  # all calls of one exercise together
     sandbox: bool = True
     namespaces: bool = True
     label: str | None = None
@@ -90,6 +91,7 @@ def _run(kit: Kit, test_files: list[Path], submission: Path | None, options: Run
             "-c", str(GRADING_INI), "--rootdir", str(kit.root), "-p", "no:cacheprovider",
             "-p", "no:terminal", "--import-mode=importlib", f"--assert={assert_mode}",
             "--rnnkit-results", str(out), "--rnnkit-timeout", str(options.call_timeout_s),
+            "--rnnkit-budget", str(options.exercise_budget_s),
         ]
         if submission is not None:
             args += ["--rnnkit-submission", str(submission)]

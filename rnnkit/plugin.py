@@ -67,6 +67,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--rnnkit-results", metavar="FILE", help="write the results JSON here")
     group.addoption("--rnnkit-seed", type=int, help="replay a run's seed (recorded in its results)")
     group.addoption("--rnnkit-timeout", type=float, default=10.0, help="seconds per call into the submission")
+    group.addoption("--rnnkit-budget", type=float, default=120.0,
+                    help="seconds for all calls of one exercise together (sandbox only)")
     group.addoption("--rnnkit-no-namespaces", action="store_true",
                     help="do not use Linux namespaces in the sandbox (fallback isolation)")
     group.addoption("--rnnkit-label", help="the submission's name in the results")
@@ -169,6 +171,7 @@ class GradingSession:
             exercise_id=exercise_id, file=file, forbidden_ops=frozenset(forbidden),
             default_dtype="float64" if ctx.meta.library == "torch" else None,
             call_timeout_s=float(self.config.getoption("rnnkit_timeout", 10.0)),
+            budget_s=float(self.config.getoption("rnnkit_budget", 120.0)),
             show_student_messages=not self.config.getoption("rnnkit_quiet_messages", False),
         )
         static = self._static_scan(ctx, file)

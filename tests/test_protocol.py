@@ -132,3 +132,16 @@ def test_an_import_error_never_passes_as_the_expected_exception(kit: Kit, tmp_pa
     assert results["exercises"][exercise.id]["points"] == 0
     assert {t["status"] for t in tasks} == {"error"}
     assert all(t["message"].startswith(f"importing {exercise.id}.py raised ValueError") for t in tasks), tasks
+
+
+def test_a_slow_submission_is_stopped_by_the_exercise_budget(kit: Kit, tmp_path: Path) -> None:
+    """Each call is well within the call timeout, but together they would take long: the budget ends them."""
+    exercise = kit.find("q047")
+    target = tmp_path / exercise.module / exercise.id / f"{exercise.id}.py"
+    target.parent.mkdir(parents=True)
+    target.write_text("import time\nimport numpy as np\n\n\ndef _slow(*args, **kwargs):\n    time.sleep(0.2)\n"
+                      "    return np.zeros(1)\n\n\nsigmoid = sigmoid_grad_from_output = hard_sigmoid = _slow\n", encoding="utf-8")
+    results = grade(kit, [exercise], tmp_path, RunOptions(call_timeout_s=5.0, exercise_budget_s=1.0)).to_dict()
+    tasks = results["exercises"][exercise.id]["tasks"]
+    assert results["exercises"][exercise.id]["points"] == 0
+    assert any("used up its 1 s time budget" in t["message"] for t in tasks), tasks

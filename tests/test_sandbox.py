@@ -12,7 +12,13 @@ import pytest
 import torch
 
 from rnnkit import wire
-from rnnkit.errors import InputMutated, SubmissionCrashed, SubmissionForbidden, SubmissionRaised
+from rnnkit.errors import (
+    InputMutated,
+    SubmissionCrashed,
+    SubmissionForbidden,
+    SubmissionRaised,
+    SubmissionTimeout,
+)
 from rnnkit.probes import output_grads
 from rnnkit.sandbox.client import shared_zygote
 from rnnkit.sandbox.submission import (
@@ -84,6 +90,12 @@ def shout(n):
     os.write(1, b"x" * n)
     print("done")
     return n
+
+
+def nap(seconds):
+    import time
+    time.sleep(seconds)
+    return seconds
 
 
 def die():
@@ -221,3 +233,21 @@ def test_finished_children_leave_no_fds_or_threads(tmp_path: Path) -> None:
     while threading.active_count() > threads and time.monotonic() < deadline:
         time.sleep(0.05)
     assert (len(os.listdir("/proc/self/fd")), threading.active_count()) == (fds, threads)
+
+
+def test_an_exercise_cannot_spend_more_than_its_time_budget(tmp_path: Path) -> None:
+    """Calls just under the call timeout add up to at most the budget; later calls fail at once."""
+    path = tmp_path / "q900_probe.py"
+    path.write_text(SOURCE)
+    sub = SandboxedSubmission(SubmissionSpec("q900_probe", path, call_timeout_s=5, budget_s=1.5), shared_zygote())
+    outcomes = []
+    for _ in range(8):
+        try:
+            outcomes.append(sub.nap(0.4))
+        except SubmissionTimeout as exc:
+            outcomes.append(str(exc))
+    sub.close()
+    finished = [o for o in outcomes if o == 0.4]
+    assert 1 <= len(finished) <= 3, outcomes  # each takes >= 0.4 s of the 1.5 s (the first also imports)
+    assert outcomes[:len(finished)] == finished
+    assert outcomes[-1] == "nap was not called: this exercise used up its 1.5 s time budget"

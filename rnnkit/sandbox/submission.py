@@ -15,6 +15,7 @@ still through a wire round trip so values and verdicts are the same).
 from __future__ import annotations
 
 import copy
+import time
 import types
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -45,6 +46,9 @@ class SubmissionSpec:
     default_dtype: str | None = None
     call_timeout_s: float = 10.0
     load_timeout_s: float = 30.0
+    # All of one exercise's calls together (sandbox only): a submission that takes just under the
+    # call timeout on every call cannot hold a class's grading for many minutes.
+    budget_s: float = 120.0
     show_student_messages: bool = True
 
     def executor_settings(self) -> ExecutorSettings:
@@ -246,6 +250,7 @@ class SandboxedSubmission(Submission):
         self.zygote = zygote
         self.child: ChildProcess | None = None
         self._timed_out: set[str] = set()  # what already ran out of time (see _raw)
+        self._spent_s = 0.0  # wall time of every request so far (the budget)
 
     def _ensure_child(self) -> ChildProcess:
         self._raise_load_error()
@@ -271,13 +276,21 @@ class SandboxedSubmission(Submission):
         if label in self._timed_out:
             # One time-out per function: a hanging submission costs its timeout once, not per test.
             raise SubmissionTimeout(f"{label} did not finish within {timeout:g} s (earlier call; not called again)")
+        self._check_budget(label)
+        budget, left = self.spec.budget_s, self.spec.budget_s - self._spent_s
+        started = time.monotonic()
         try:
-            reply = child.request(message, timeout, self._resolve)
+            reply = child.request(message, min(timeout, left), self._resolve)
         except ChildTimeout:
+            if left < timeout:
+                raise SubmissionTimeout(f"{label} was stopped: this exercise used up its {budget:g} s "
+                                        f"time budget") from None
             self._timed_out.add(label)
             raise SubmissionTimeout(f"{label} did not finish within {timeout:g} s") from None
         except ChildGone as exc:
             raise SubmissionCrashed(f"{label}: {exc}") from None
+        finally:
+            self._spent_s += time.monotonic() - started
         if message["op"] == "load":
             if "forbidden" in reply:
                 raise SubmissionForbidden(f"importing the file used {reply['forbidden']}, which this exercise forbids")
@@ -285,11 +298,17 @@ class SandboxedSubmission(Submission):
                 raise self._import_failed(reply)
         return reply
 
+    def _check_budget(self, label: str) -> None:
+        if self._spent_s >= self.spec.budget_s:
+            raise SubmissionTimeout(f"{label} was not called: this exercise used up its "
+                                    f"{self.spec.budget_s:g} s time budget")
+
     def _request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
-        child = self._ensure_child()
         target = message.get("target")
         owner = getattr(target, "name", None) or getattr(target, "cls", None) or str(message.get("name", ""))
         label = f"{owner}.{message['method']}" if message.get("method") else str(owner or message["op"])
+        self._check_budget(label)  # before a restart: a spent budget starts no new process
+        child = self._ensure_child()
         return self._raw(child, message, timeout, label)
 
     def take_output(self) -> str:
