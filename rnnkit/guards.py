@@ -12,9 +12,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import torch
 from torch.overrides import TorchFunctionMode
 
 ANY_TORCH = "*"  # ban every torch function (numpy-only exercises)
+
+# Names no exercise needs that reach around the guards or into the grader's frames and modules:
+# flagged for a reviewer in every exercise (the runtime guard and the sandbox are the defence).
+INTROSPECTION_NAMES = frozenset({
+    "DisableTorchFunction", "_get_current_function_mode", "_get_current_function_mode_stack", "_pop_mode",
+    "_pop_mode_temporarily", "_pop_torch_function_stack", "_set_torch_function_state", "import_module",
+    "__import__", "get_objects", "get_referrers", "_getframe", "f_back", "f_globals", "__subclasses__",
+    "settrace", "setprofile", "ctypes",
+})
 
 
 class ForbiddenCall(BaseException):
@@ -42,14 +52,43 @@ class ForbidMode(TorchFunctionMode):
         return func(*args, **(kwargs or {}))
 
 
+    def tampered(self, banned: frozenset[str]) -> bool:
+        """Whether the submission disarmed this guard during the block (changed its bans or its
+        class, or left another mode on top of it)."""
+        on_top = torch.overrides._get_current_function_mode()  # type: ignore[no-untyped-call]
+        return self.banned != banned or type(self).__torch_function__ is not _GUARD_METHOD or on_top is not self
+
+
+_GUARD_METHOD = ForbidMode.__torch_function__
+
+
+def _disabling_is_banned(mode: ForbidMode) -> Any:
+    """Stands in for torch._C.DisableTorchFunction during a guarded block (it would switch every
+    mode off; nothing in torch's own ops needs it there)."""
+    def refuse(*_args: Any, **_kwargs: Any) -> Any:
+        mode.violations.append("torch._C.DisableTorchFunction")
+        raise ForbiddenCall("switching torch function modes off is not allowed in this exercise")
+    return refuse
+
+
 @contextmanager
 def forbid(banned: frozenset[str]) -> Iterator[ForbidMode | None]:
-    """Run a block with the banned torch ops made to raise; yields the mode (or None if no bans)."""
+    """Run a block with the banned torch ops made to raise; yields the mode (or None if no bans).
+
+    A submission that disarms the guard (see ForbidMode.tampered) is recorded as a violation.
+    """
     if not banned:
         yield None
         return
+    original_disable = torch._C.DisableTorchFunction
     with ForbidMode(banned) as mode:
-        yield mode
+        torch._C.DisableTorchFunction = _disabling_is_banned(mode)
+        try:
+            yield mode
+        finally:
+            torch._C.DisableTorchFunction = original_disable  # before the mode leaves the stack
+            if mode.tampered(banned):
+                mode.violations.append("changes to rnnkit's guard")
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ import pytest
 from rnnkit import __version__
 from rnnkit.errors import SubmissionProblem
 from rnnkit.exercise import ExerciseMeta, load_meta
-from rnnkit.guards import ANY_TORCH, scan_source
+from rnnkit.guards import ANY_TORCH, INTROSPECTION_NAMES, scan_source
 from rnnkit.kit import submission_file
 from rnnkit.results import (
     MAX_MESSAGE_CHARS,
@@ -194,7 +194,7 @@ class GradingSession:
         except OSError:
             return None
         imports = frozenset(ctx.meta.forbidden_imports)
-        findings = scan_source(source, imports, frozenset(ctx.meta.flagged_names))
+        findings = scan_source(source, imports, frozenset(ctx.meta.flagged_names) | INTROSPECTION_NAMES)
         flags = self.flags.setdefault(ctx.meta.id, [])
         flags.extend(f"line {f.line}: {f.text}" for f in findings)
         banned = [f for f in findings if f.banned_import]

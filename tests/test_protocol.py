@@ -145,3 +145,25 @@ def test_a_slow_submission_is_stopped_by_the_exercise_budget(kit: Kit, tmp_path:
     tasks = results["exercises"][exercise.id]["tasks"]
     assert results["exercises"][exercise.id]["points"] == 0
     assert any("used up its 1 s time budget" in t["message"] for t in tasks), tasks
+
+
+def test_negative_controls_are_never_flagged(graded: tuple[dict, Path]) -> None:
+    raw, _ = graded
+    for name in ("correct", "partial"):
+        exercise = raw["exercises"][f"q{list(CASES).index(name) + 1:03d}_calc"]
+        assert exercise.get("flags", []) == [], (name, exercise["flags"])
+
+
+def test_torch_reached_around_the_guard_is_forbidden_and_flagged(kit: Kit, tmp_path: Path) -> None:
+    """q047 is numpy only: torch imported by a computed name, with torch function modes switched off."""
+    exercise = kit.find("q047")
+    target = tmp_path / exercise.module / exercise.id / f"{exercise.id}.py"
+    target.parent.mkdir(parents=True)
+    target.write_text(
+        "import importlib\nimport numpy as np\n\n_t = importlib.import_module('tor' + 'ch')\n\n\n"
+        "def sigmoid(x):\n    with _t._C.DisableTorchFunction():\n"
+        "        return _t.sigmoid(_t.from_numpy(np.asarray(x))).numpy()\n", encoding="utf-8")
+    result = grade(kit, [exercise], tmp_path, RunOptions()).to_dict()["exercises"][exercise.id]
+    statuses = {t["task"]: t["status"] for t in result["tasks"]}
+    assert statuses[1] == "forbidden" and "DisableTorchFunction" in result["tasks"][0]["message"]
+    assert result["flags"] == ["line 4: use of .import_module", "line 8: use of .DisableTorchFunction"]

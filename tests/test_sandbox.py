@@ -78,6 +78,18 @@ def uses_lstm(x):
     return torch.nn.LSTM(3, 2)(x)[0]
 
 
+def lstm_with_guard_disarmed(x, how):
+    if how == "disable":
+        with torch._C.DisableTorchFunction():
+            return torch.nn.LSTM(3, 2)(x)[0]
+    guard = torch.overrides._get_current_function_mode()
+    if how == "unban":
+        guard.banned = frozenset()
+    else:  # "patch the class"
+        type(guard).__torch_function__ = lambda self, func, types, args=(), kwargs=None: func(*args, **(kwargs or {}))
+    return torch.nn.LSTM(3, 2)(x)[0]
+
+
 def draw(gen, n):
     return torch.rand(n, generator=gen)
 
@@ -158,6 +170,18 @@ def test_subclasses_of_builtins_cross_as_their_builtin(sub: Submission) -> None:
 def test_forbidden_op_is_caught_however_reached(sub: Submission) -> None:
     with pytest.raises(SubmissionForbidden, match="torch.lstm"):
         sub.uses_lstm(torch.zeros(4, 1, 3, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("how", ["disable", "unban", "patch"])
+def test_a_disarmed_guard_is_still_a_violation(tmp_path: Path, how: str) -> None:
+    path = tmp_path / "q900_probe.py"
+    path.write_text(SOURCE)
+    spec = SubmissionSpec("q900_probe", path, forbidden_ops=frozenset({"lstm"}), default_dtype="float64",
+                          call_timeout_s=20)
+    sub = SandboxedSubmission(spec, shared_zygote())  # the sandbox only: "patch" changes a class for good
+    with pytest.raises(SubmissionForbidden, match="torch._C.DisableTorchFunction|changes to rnnkit's guard"):
+        sub.lstm_with_guard_disarmed(torch.zeros(4, 1, 3, dtype=torch.float64), how)
+    sub.close()
 
 
 def test_generator_state_comes_back_after_in_place_use(sub: Submission) -> None:

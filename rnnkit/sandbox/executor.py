@@ -150,19 +150,21 @@ class Executor:
 
     def _run(self, thunk: Any, opts: CallOptions, args: list[Any]) -> dict[str, Any]:
         before = [_snapshot(a) for a in args] if opts.check_mutation and not opts.return_args else []
+        value, error = None, None
         with self._guarded(opts) as mode:
             try:
                 value = thunk()
             except ForbiddenCall:
-                value = None
+                pass
             except KeyboardInterrupt:
                 raise  # an interrupt from outside (a notebook cell timing out) stops the run
             except BaseException as exc:  # noqa: BLE001 - a submission may raise anything
-                if mode is not None and mode.violations:
-                    return self._forbidden(mode.violations[0], exc)
-                return self._raised(exc)
+                error = exc
+        # Decided after the guard is gone: leaving it also records a guard the call disarmed.
         if mode is not None and mode.violations:
-            return self._forbidden(mode.violations[0], None)
+            return self._forbidden(mode.violations[0], error)
+        if error is not None:
+            return self._raised(error)
         reply: dict[str, Any] = {"value": value}
         if before:
             reply["mutated"] = [i for i, (a, b) in enumerate(zip(args, before, strict=True))
