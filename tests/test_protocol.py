@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from minikit import solution_source, write_submission
+from minikit import MODULE, exercise_id, make_minikit, solution_source, write_submission
 
 from rnnkit.grader import RunOptions, grade
 from rnnkit.kit import Kit
@@ -40,26 +40,48 @@ CASES: dict[str, tuple[str, float, set[str]]] = {
     "uses_torch": ("import numpy as np\nimport torch\ndef add(a, b):\n    return a + b\n\n"
                    "def scale(a, k):\n    return np.multiply(a, k)\n", 0, {"forbidden"}),
     "syntax_error": ("def add(a, b)\n    return a + b\n", 0, {"error"}),
+    "array_subclass": ("import numpy as np\nclass Liar(np.ndarray):\n"
+                       "    def __eq__(self, other): return np.ones(self.shape, bool)\n"
+                       "    def __array_ufunc__(self, *args, **kwargs): return True\n"
+                       + BOTH.format(body="    return np.zeros_like(a).view(Liar)"), 0, {"failed"}),
+    "patch_asserts": ("import builtins, numpy as np\nnp.testing.assert_allclose = lambda *a, **k: None\n"
+                      "np.allclose = np.array_equal = lambda *a, **k: True\nbuiltins.isinstance = lambda *a: True\n"
+                      + BOTH.format(body="    return a - 1"), 0, {"failed", "error", "crashed"}),
+    "sleep_forever": ("import time\n" + BOTH.format(body="    time.sleep(1e6)"), 0, {"timeout"}),
+    "reads_stdin": (BOTH.format(body="    return input()"), 0, {"error"}),
+    "memory_bomb": (BOTH.format(body="    return bytearray(64 * 2**30)"), 0, {"error"}),
+    "nan_result": ("import numpy as np\n" + BOTH.format(body="    return np.full_like(a, np.nan)"), 0, {"failed"}),
+    "broadcastable_shape": ("import numpy as np\ndef add(a, b):\n    return (a + b)[:1]\n\n"
+                            "def scale(a, k):\n    return np.multiply(a, k).T\n", 0, {"failed"}),
+    "shadow_modules": ("", 3, {"passed"}),  # the correct code, shipped beside numpy.py, conftest.py, ...
 }
+SHADOWS = {"numpy.py": "raise SystemExit('shadowed numpy imported')\n",
+           "conftest.py": "import os\nos._exit(0)\n",
+           "sitecustomize.py": "import os\nos._exit(0)\n",
+           "evil.pth": "import os; os._exit(0)\n"}
 
 
 @pytest.fixture(scope="module")
-def graded(minikit: Kit, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
+def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
     root = tmp_path_factory.mktemp("hostile")
+    minikit = Kit(make_minikit(root / "kit", len(CASES)))
     marker = root / "PICKLE_BOMB_WENT_OFF"
     files = {}
     for number, (source, _points, _statuses) in enumerate(CASES.values(), start=1):
         files[number] = (source or solution_source(number)).replace("{marker}", str(marker))
     submission = write_submission(root / "submission", files)
+    shadowed = submission / MODULE / exercise_id(list(CASES).index("shadow_modules") + 1)
+    for name, text in SHADOWS.items():
+        (shadowed / name).write_text(text)
     results = grade(minikit, list(minikit.exercises), submission, RunOptions(call_timeout_s=2.0))
     raw = results.to_dict()
     return raw, marker
 
 
-def test_results_are_complete_and_valid(graded: tuple[dict, Path], minikit: Kit) -> None:
+def test_results_are_complete_and_valid(graded: tuple[dict, Path]) -> None:
     raw, _ = graded
     validate(json.loads(json.dumps(raw)))
-    assert set(raw["exercises"]) == {e.id for e in minikit.exercises}
+    assert set(raw["exercises"]) == {exercise_id(n) for n in range(1, len(CASES) + 1)}
     assert "namespaces" in raw["isolation"] and "private-root" in raw["isolation"]
 
 
@@ -86,6 +108,13 @@ def test_printed_summary_is_kept_as_output_not_parsed(graded: tuple[dict, Path])
     tasks = raw["exercises"][f"q{number:03d}_calc"]["tasks"]
     assert any("3 passed" in t["stdout"] for t in tasks)
     assert all(t["points"] == 0 for t in tasks)
+
+
+def test_a_syntax_error_names_its_line(graded: tuple[dict, Path]) -> None:
+    raw, _ = graded
+    number = list(CASES).index("syntax_error") + 1
+    task = raw["exercises"][f"q{number:03d}_calc"]["tasks"][0]
+    assert task["message"] == f"importing q{number:03d}_calc.py raised SyntaxError at q{number:03d}_calc.py, line 1"
 
 
 def test_timeout_message_names_the_limit(graded: tuple[dict, Path]) -> None:

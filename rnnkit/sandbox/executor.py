@@ -193,6 +193,8 @@ class Executor:
     def _where(self, exc: BaseException | None) -> str:
         if exc is None:
             return ""
+        if isinstance(exc, SyntaxError) and exc.lineno and Path(exc.filename or "").name == self.path.name:
+            return f"{self.path.name}, line {exc.lineno}"  # a file that does not parse has no frame of its own
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(self.path)]
         if not frames:
             return ""
