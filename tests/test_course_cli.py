@@ -37,10 +37,13 @@ def test_course_commands(rnnkit_cli: Path, tmp_path: Path) -> None:
     exercises = [Kit(REPO).find("q021"), Kit(REPO).find("q047")]
     place_submission(course, "demo", exercises, "ada", "correct", dt.datetime(2026, 10, 1))
     place_submission(course, "demo", exercises, "bo", "corrupt", dt.datetime(2026, 10, 1))
+    ada = course.submitted_dir("ada", "demo")
+    (ada / "q047_stable_sigmoid.ipynb").rename(ada / "q047_stable_sigmoid (1).ipynb")  # a browser download
     graded = run(rnnkit_cli, "autograde", "demo", cwd=course_dir)  # --course defaults to "."
     assert graded.returncode == 0, graded.stdout + graded.stderr
     assert "ada" in graded.stdout and "10/10" in graded.stdout and "6/10" in graded.stdout
     assert "not valid notebook JSON" in graded.stdout
+    assert "graded q047_stable_sigmoid (1).ipynb" in course.results_file("demo", "ada").read_text()
 
     feedback = run(rnnkit_cli, "feedback", "demo", "--course", str(course_dir))
     assert feedback.returncode == 0 and (course_dir / "feedback" / "ada" / "demo" / "index.html").is_file()

@@ -14,7 +14,13 @@ from typing import Any
 import nbformat
 import pytest
 
-from rnnkit.course.extract import MAX_NOTEBOOK_BYTES, SourceCells, extract_solution, read_notebook
+from rnnkit.course.extract import (
+    MAX_NOTEBOOK_BYTES,
+    SourceCells,
+    extract_solution,
+    locate_notebook,
+    read_notebook,
+)
 from rnnkit.course.notebooks import CellNames, exercise_notebook
 from rnnkit.kit import Exercise, Kit
 
@@ -153,3 +159,20 @@ def test_missing_huge_and_linked_files_are_refused(tmp_path: Path) -> None:
     secret.write_text('{"cells": []}', encoding="utf-8")
     (tmp_path / "link.ipynb").symlink_to(secret)
     assert read_notebook(tmp_path / "link.ipynb") == (None, "link.ipynb was not submitted")
+
+
+def test_a_renamed_notebook_is_found_when_it_is_the_only_look_alike(tmp_path: Path) -> None:
+    expected = tmp_path / "q047_stable_sigmoid.ipynb"
+    assert locate_notebook(tmp_path, "q047_stable_sigmoid") == (expected, "")  # nothing there: not submitted
+    (tmp_path / "q021_lstm_step_forward.ipynb").write_text("{}")  # another exercise's notebook is no candidate
+    copy_ = tmp_path / "q047_stable_sigmoid (1).ipynb"
+    copy_.write_text("{}")
+    assert locate_notebook(tmp_path, "q047_stable_sigmoid") == (
+        copy_, "graded q047_stable_sigmoid (1).ipynb (q047_stable_sigmoid.ipynb was not submitted)")
+    (tmp_path / "q047_stable_sigmoid-Copy1.ipynb").write_text("{}")
+    path, note = locate_notebook(tmp_path, "q047_stable_sigmoid")
+    assert path == expected and note == (
+        "q047_stable_sigmoid.ipynb was not submitted, and 2 look-alikes were (q047_stable_sigmoid "
+        "(1).ipynb, q047_stable_sigmoid-Copy1.ipynb); rename the one to grade to q047_stable_sigmoid.ipynb")
+    expected.write_text("{}")
+    assert locate_notebook(tmp_path, "q047_stable_sigmoid") == (expected, "")  # the expected name wins

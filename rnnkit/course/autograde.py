@@ -33,6 +33,7 @@ from rnnkit.course.extract import (
     Extracted,
     SourceCells,
     extract_solution,
+    locate_notebook,
     read_notebook,
     unreadable,
 )
@@ -75,9 +76,13 @@ def _extract_all(course: Course, assignment: Assignment, exercises: list[Exercis
     for exercise in exercises:
         source_nb = course.source_dir(assignment.name) / f"{exercise.id}.ipynb"
         cells = SourceCells.from_source(source_nb, exercise.id, [t.id for t in exercise.meta.tasks])
-        path = course.submitted_dir(student, assignment.name) / f"{exercise.id}.ipynb"
+        path, located = locate_notebook(course.submitted_dir(student, assignment.name), exercise.id)
         nb, problem = read_notebook(path)
-        extracted = extract_solution(nb, cells) if nb is not None else unreadable(path, problem)
+        if nb is None:
+            extracted = unreadable(path, located or problem)
+        else:
+            extracted = extract_solution(nb, cells)
+            extracted.notes[:0] = [located] if located else []
         if extracted.source is not None:
             target = tree / exercise.module / exercise.id / f"{exercise.id}.py"
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -91,6 +91,27 @@ def read_notebook(path: Path) -> tuple[dict[str, Any] | None, str]:
     return nb, ""
 
 
+def locate_notebook(folder: Path, exercise_id: str) -> tuple[Path, str]:
+    """A student's notebook of one exercise, and a note when it is not under the expected name.
+
+    The expected ``<id>.ipynb`` first; else the one look-alike whose name starts with the id (a
+    download or a Jupyter copy: ``<id> (1).ipynb``, ``<id>-Copy1.ipynb``). With several
+    look-alikes nothing is guessed: the expected path comes back with a note that names them.
+    """
+    expected = folder / f"{exercise_id}.ipynb"
+    if expected.exists() or expected.is_symlink() or not folder.is_dir():
+        return expected, ""
+    alike = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".ipynb" and p.is_file()
+                   and not p.is_symlink() and p.name.casefold().startswith(exercise_id.casefold()))
+    if len(alike) == 1:
+        return alike[0], f"graded {alike[0].name} ({expected.name} was not submitted)"
+    if alike:
+        names = ", ".join(p.name for p in alike)
+        return expected, (f"{expected.name} was not submitted, and {len(alike)} look-alikes were ({names}); "
+                          f"rename the one to grade to {expected.name}")
+    return expected, ""
+
+
 def _grade_id(cell: Any) -> str | None:
     meta = cell.get("metadata") if isinstance(cell, dict) else None
     nbgrader = meta.get("nbgrader") if isinstance(meta, dict) else None
