@@ -45,6 +45,17 @@ def test_course_commands(rnnkit_cli: Path, tmp_path: Path) -> None:
     assert "not valid notebook JSON" in graded.stdout
     assert "graded q047_stable_sigmoid (1).ipynb" in course.results_file("demo", "ada").read_text()
 
+    # One student's fault (here: a folder where their results file goes) stops only that student;
+    # a folder whose name is no student id is named, not silently passed over.
+    place_submission(course, "demo", exercises, "cy", "correct", dt.datetime(2026, 10, 1))
+    course.results_file("demo", "cy").mkdir()
+    (course.root / "submitted" / "no name" / "demo").mkdir(parents=True)
+    regraded = run(rnnkit_cli, "autograde", "demo", cwd=course_dir)
+    assert regraded.returncode == 1, regraded.stdout + regraded.stderr
+    assert "not graded: IsADirectoryError" in regraded.stdout and "1 student(s) not graded" in regraded.stdout
+    assert "--student cy" in regraded.stdout and "skipped submitted/no name" in regraded.stdout
+    assert '"points": 10' in course.results_file("demo", "ada").read_text()  # the others are saved
+
     feedback = run(rnnkit_cli, "feedback", "demo", "--course", str(course_dir))
     assert feedback.returncode == 0 and (course_dir / "feedback" / "ada" / "demo" / "index.html").is_file()
     report = run(rnnkit_cli, "report", "demo", "--course", str(course_dir))

@@ -50,6 +50,16 @@ class StudentOutcome:
     max_points: float
     penalty: float
     problems: list[str] = field(default_factory=list)
+    graded: bool = True  # False: grading this student broke off (problems says why); grade them again
+
+
+def skipped_folders(course: Course, assignment: str) -> list[str]:
+    """Folders under submitted/ that are not graded because their name is no student id, or a link."""
+    root = course.root / "submitted"
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir()
+                  if (p / assignment).is_dir() and (not STUDENT_ID.match(p.name) or p.is_symlink()))
 
 
 def students_of(course: Course, assignment: str) -> list[str]:
@@ -198,7 +208,11 @@ def autograde(course: Course, name: str, students: list[str] | None = None,
                           f"`rnnkit course build {name}` (it runs nbgrader generate_assignment) first")
     outcomes = []
     for student in students if students is not None else students_of(course, name):
-        outcome = autograde_student(course, assignment, exercises, student, RunOptions(call_timeout_s=course.call_timeout_s))
+        try:
+            outcome = autograde_student(course, assignment, exercises, student,
+                                        RunOptions(call_timeout_s=course.call_timeout_s))
+        except Exception as exc:  # noqa: BLE001 - one student's fault must not stop the class
+            outcome = StudentOutcome(student, 0.0, 0.0, 0.0, [f"not graded: {type(exc).__name__}: {exc}"], graded=False)
         outcomes.append(outcome)
         if on_student is not None:
             on_student(outcome)

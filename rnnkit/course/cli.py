@@ -78,7 +78,7 @@ def build(assignment: str, course_dir: Path, no_generate: bool) -> None:
 @click.option("--student", "students", multiple=True, help="only these students (repeatable)")
 def autograde(assignment: str, course_dir: Path, students: tuple[str, ...]) -> None:
     """Fast, sandboxed autograding of every submission, written into nbgrader's gradebook."""
-    from rnnkit.course.autograde import StudentOutcome, students_of
+    from rnnkit.course.autograde import StudentOutcome, skipped_folders, students_of
     from rnnkit.course.autograde import autograde as run_autograde
 
     bad = [s for s in students if not STUDENT_ID.match(s)]
@@ -96,14 +96,24 @@ def autograde(assignment: str, course_dir: Path, students: tuple[str, ...]) -> N
 
             def done(outcome: StudentOutcome) -> None:
                 bar.advance(task)
-                table.add_row(outcome.student, f"{outcome.points:g}/{outcome.max_points:g}",
-                              f"{outcome.penalty:g}", "; ".join(outcome.problems))
+                points = f"{outcome.points:g}/{outcome.max_points:g}" if outcome.graded else "not graded"
+                table.add_row(outcome.student, points, f"{outcome.penalty:g}", "; ".join(outcome.problems))
 
-            run_autograde(loaded, assignment, chosen, on_student=done)
+            outcomes = run_autograde(loaded, assignment, chosen, on_student=done)
     except (CourseError, AssignmentError) as exc:
         _fail(exc)
     console.print(table)
     console.print(f"scores are in {loaded.gradebook}; rnnkit results in {loaded.results_dir(assignment)}")
+    if not students:
+        for folder in skipped_folders(loaded, assignment):
+            console.print(f"[yellow]skipped[/] submitted/{folder}: not a student id (letters, digits and _.@+- "
+                          "only) or a link; rename the folder to grade it")
+    broken = [o.student for o in outcomes if not o.graded]
+    if broken:
+        console.print(f"[red]{len(broken)} student(s) not graded[/] (see problems); the others are saved. "
+                      f"Fix the cause, then: rnnkit course autograde {assignment} "
+                      + " ".join(f"--student {s}" for s in broken))
+        sys.exit(1)
 
 
 @course.command()
