@@ -69,6 +69,13 @@ def main() -> None:
         grade_wall = wall([str(BIN / "rnnkit"), "grade", str(folders["reference"]), "--module", "01"])
         rows.append((f"`rnnkit grade` of the reference, module 01 ({len(kit.select(module='01'))} exercises)",
                      f"{grade_wall:.1f} s"))
+        for kind in ("stubs", "mutants"):
+            rows.append((f"`rnnkit grade` of the {kind}, module 01",
+                         f"{wall([str(BIN / 'rnnkit'), 'grade', str(folders[kind]), '--module', '01']):.1f} s"))
+        empty = Path(tmp) / "empty"
+        empty.mkdir()
+        rows.append(("`rnnkit grade` of an empty submission (every file missing), module 01",
+                     f"{wall([str(BIN / 'rnnkit'), 'grade', str(empty), '--module', '01']):.1f} s"))
     rows.append(("`rnnkit check q021` (public tests, stub)", f"{wall([str(BIN / 'rnnkit'), 'check', 'q021']):.1f} s"))
     print("| what | wall |\n|---|---|")
     for what, value in rows:
