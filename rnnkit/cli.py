@@ -189,8 +189,8 @@ def dev_build(exercises: str | None, module: str | None) -> None:
 @click.option("--module", help="one module: 01 or 01_cells")
 @click.option("-v", "--verbose", is_flag=True, help="also list which task catches each mutant")
 def dev_check(exercises: str | None, module: str | None, verbose: bool) -> None:
-    """Verify the kit: layout, metadata, bank text, stubs up to date, solutions pass, stubs fail,
-    mutants caught, public tests useful."""
+    """Verify the kit: layout, metadata, bank text, stubs up to date, solutions pass, stubs (and
+    stubs that only raise) fail, mutants caught, equivalents pass, public tests useful."""
     from rnnkit.devtools import check as run_check
 
     kit = _kit()
