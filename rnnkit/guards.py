@@ -24,6 +24,7 @@ INTROSPECTION_NAMES = frozenset({
     "_pop_mode_temporarily", "_pop_torch_function_stack", "_set_torch_function_state", "import_module",
     "__import__", "get_objects", "get_referrers", "_getframe", "f_back", "f_globals", "__subclasses__",
     "settrace", "setprofile", "ctypes",
+    "grade_task", "run_public_tests",  # rnnkit's own notebook grading functions
 })
 
 

@@ -119,6 +119,8 @@ def test_problems_are_reported_per_notebook(course_run: dict) -> None:
     assert "test cell of task 1 was deleted" in results
     looper = (course.results_dir(ASSIGNMENT) / "looper.json").read_text()
     assert '"timeout"' in looper
+    tamper = (course.results_dir(ASSIGNMENT) / "tamper.json").read_text()
+    assert "use of .grade_task" in tamper  # flagged for the instructor
 
 
 def test_no_hidden_canary_in_any_feedback(course_run: dict) -> None:
