@@ -113,10 +113,11 @@ def run_class_demo(kit: Kit, out: Path, console: Console) -> ClassRun:
     stock, fast = _scores(run.stock_csv), _scores(run.fast_csv)
     kinds = {run.exchange_student: "correct (through the exchange)"} | {p.student: p.kind for p in class_students()}
     table = Table(title=f"the class: assignment {CLASS_ASSIGNMENT} (score after late penalty)", title_justify="left")
-    for column in ("student", "kind", "stock nbgrader autograde", "rnnkit course autograde", "problems"):
+    for column in ("student", "kind", "stock nbgrader autograde", "rnnkit course autograde", "problems and flags"):
         table.add_column(column)
     for student, kind in kinds.items():
-        problems = "; ".join(run.outcomes[student].problems) if student in run.outcomes else ""
+        outcome = run.outcomes.get(student)
+        problems = "; ".join(outcome.problems + outcome.flags) if outcome else ""
         table.add_row(student, kind, stock.get(student, "-"), fast.get(student, "-"), problems)
     console.print(table)
     console.print(f"stock autograde {run.stock_seconds:.1f} s, rnnkit course autograde {run.fast_seconds:.1f} s "

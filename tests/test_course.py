@@ -114,6 +114,9 @@ def test_problems_are_reported_per_notebook(course_run: dict) -> None:
     assert problem.startswith("q021_lstm_step_forward.ipynb is not valid notebook JSON (line ")
     assert problem.endswith("; it may be truncated")
     assert outcomes["partial"].problems == [] and outcomes["looper"].problems == []
+    assert outcomes["partial"].flags == [] and outcomes[course_run["exchange_student"]].flags == []
+    assert any(flag.startswith("q021_lstm_step_forward: line ") and "grade_task" in flag
+               for flag in outcomes["tamper"].flags), outcomes["tamper"].flags
     course: Course = course_run["course"]
     results = (course.results_dir(ASSIGNMENT) / "deleted-test.json").read_text()
     assert "test cell of task 1 was deleted" in results

@@ -51,6 +51,7 @@ class StudentOutcome:
     penalty: float
     problems: list[str] = field(default_factory=list)
     graded: bool = True  # False: grading this student broke off (problems says why); grade them again
+    flags: list[str] = field(default_factory=list)  # "<exercise>: <finding>" for a reviewer (never cost points)
 
 
 def skipped_folders(course: Course, assignment: str) -> list[str]:
@@ -185,7 +186,8 @@ def autograde_student(course: Course, assignment: Assignment, exercises: list[Ex
         late_file.parent.mkdir(parents=True, exist_ok=True)
         late_file.write_text(json.dumps({"penalty": penalty, "late_by_s": seconds_late}), encoding="utf-8")
     problems = [x.problem for x in extracted.values() if x.problem]  # each names its notebook
-    return StudentOutcome(student, results.points, results.max_points, penalty, problems)
+    flags = [f"{exercise_id}: {flag}" for exercise_id, ex in results.exercises.items() for flag in ex.flags]
+    return StudentOutcome(student, results.points, results.max_points, penalty, problems, flags=flags)
 
 
 def autograde(course: Course, name: str, students: list[str] | None = None,

@@ -89,7 +89,7 @@ def autograde(assignment: str, course_dir: Path, students: tuple[str, ...]) -> N
         loaded = load_course(course_dir)
         chosen = list(students) or students_of(loaded, assignment)
         table = Table(title=f"{assignment}: rnnkit course autograde", title_justify="left")
-        for column in ("student", "points", "late penalty", "problems"):
+        for column in ("student", "points", "late penalty", "problems", "flags"):
             table.add_column(column)
         with _bar("grading") as bar:
             task = bar.add_task("", total=len(chosen))
@@ -97,7 +97,8 @@ def autograde(assignment: str, course_dir: Path, students: tuple[str, ...]) -> N
             def done(outcome: StudentOutcome) -> None:
                 bar.advance(task)
                 points = f"{outcome.points:g}/{outcome.max_points:g}" if outcome.graded else "not graded"
-                table.add_row(outcome.student, points, f"{outcome.penalty:g}", "; ".join(outcome.problems))
+                table.add_row(outcome.student, points, f"{outcome.penalty:g}", "; ".join(outcome.problems),
+                              "; ".join(outcome.flags))
 
             outcomes = run_autograde(loaded, assignment, chosen, on_student=done)
     except (CourseError, AssignmentError) as exc:
