@@ -10,6 +10,7 @@ Only ``exercises/`` must exist: a student kit has no solutions or graders.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from dataclasses import dataclass
@@ -109,12 +110,17 @@ class Kit:
     def find(self, query: str) -> Exercise:
         """An exercise by short id (``q021``, ``21``) or full id (``q021_lstm_step_forward``)."""
         q = query.strip().lower()
-        if q.isdigit():
-            q = f"q{int(q):03d}"
+        number = re.fullmatch(r"q?0*(\d{1,3})", q)
+        if number:
+            q = f"q{int(number.group(1)):03d}"  # 21, q21 and q0021 all mean q021
         for exercise in self.exercises:
             if q in (exercise.id, exercise.meta.short_id):
                 return exercise
-        raise KitError(f"no exercise {query!r} in this kit; `rnnkit list` shows the ids (q021 or q021_lstm_step_forward)")
+        ids = [e.id for e in self.exercises]
+        close = [i for i in ids if q and q in i] or difflib.get_close_matches(q, ids, n=3, cutoff=0.6)
+        guess = f"did you mean {' or '.join(close[:3])}? " if close else ""
+        raise KitError(f"no exercise {query!r} in this kit; {guess}`rnnkit list` shows the ids "
+                       "(q021 or q021_lstm_step_forward)")
 
     def select(self, exercises: str | None = None, module: str | None = None) -> list[Exercise]:
         """Exercises named in a comma list and/or a module (``01`` or ``01_cells``); all if neither."""

@@ -71,5 +71,16 @@ def test_find_accepts_short_and_full_ids(kit: Kit):
     assert kit.find("q021").id == "q021_lstm_step_forward"
     assert kit.find("q021_lstm_step_forward").id == "q021_lstm_step_forward"
     assert kit.find("21").id == "q021_lstm_step_forward"
+    assert kit.find("Q21").id == kit.find(" q0021 ").id == "q021_lstm_step_forward"
     with pytest.raises(KitError, match="rnnkit list"):
         kit.find("q999")
+
+
+def test_an_unknown_id_gets_suggestions(kit: Kit):
+    with pytest.raises(KitError, match="did you mean q004_lstm_step_backward or q021_lstm_step_forward[?]"):
+        kit.find("lstm_step")
+    with pytest.raises(KitError, match="did you mean q021_lstm_step_forward "):
+        kit.find("q021_lstm_step_forwrd")
+    with pytest.raises(KitError) as info:
+        kit.find("zzz")
+    assert "did you mean" not in str(info.value)
