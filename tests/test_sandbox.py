@@ -20,6 +20,7 @@ from rnnkit.errors import (
     SubmissionTimeout,
 )
 from rnnkit.probes import output_grads
+from rnnkit.sandbox.cgroups import PIDS_MAX
 from rnnkit.sandbox.client import shared_zygote
 from rnnkit.sandbox.submission import (
     LocalSubmission,
@@ -108,6 +109,28 @@ def nap(seconds):
     import time
     time.sleep(seconds)
     return seconds
+
+
+def spawn(n):
+    import time
+    started = 0
+    try:
+        for _ in range(n):
+            if os.fork() == 0:
+                time.sleep(60)
+                os._exit(0)
+            started += 1
+    except OSError as exc:
+        return started, type(exc).__name__
+    return started, None
+
+
+def fork_bomb():
+    while True:
+        try:
+            os.fork()
+        except OSError:
+            pass
 
 
 def die():
@@ -275,3 +298,30 @@ def test_an_exercise_cannot_spend_more_than_its_time_budget(tmp_path: Path) -> N
     assert 1 <= len(finished) <= 3, outcomes  # each takes >= 0.4 s of the 1.5 s (the first also imports)
     assert outcomes[:len(finished)] == finished
     assert outcomes[-1] == "nap was not called: this exercise used up its 1.5 s time budget"
+
+
+def _pids_limited_child(tmp_path: Path, timeout: float = 20) -> SandboxedSubmission:
+    path = tmp_path / "q900_probe.py"
+    path.write_text(SOURCE)
+    sub = SandboxedSubmission(SubmissionSpec("q900_probe", path, call_timeout_s=timeout), shared_zygote())
+    assert sub.default_dtype()  # starts the child
+    if "pids-limit" not in sub.isolation:
+        sub.close()
+        pytest.skip("this host offers no pids cgroup: fork bombs end only at the call timeout")
+    return sub
+
+
+def test_a_child_cannot_start_more_than_its_share_of_processes(tmp_path: Path) -> None:
+    sub = _pids_limited_child(tmp_path)
+    started, error = sub.spawn(200)
+    assert started < PIDS_MAX and error == "BlockingIOError"  # fork fails with EAGAIN at the cap
+    sub.close()
+
+
+def test_a_fork_bomb_is_capped_and_ended(tmp_path: Path) -> None:
+    sub = _pids_limited_child(tmp_path, timeout=2)
+    assert sub.spawn(100)[0] < PIDS_MAX  # the cap holds before anything worse is tried
+    with pytest.raises(SubmissionTimeout):
+        sub.fork_bomb()
+    assert sub.spawn(1) == (1, None)  # a fresh child after the kill; the host still forks
+    sub.close()

@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 from rnnkit import wire
-from rnnkit.sandbox import isolation
+from rnnkit.sandbox import cgroups, isolation
 from rnnkit.sandbox.executor import Executor, ExecutorSettings
 
 MAX_FILE_BYTES = 2 << 20
@@ -60,6 +60,7 @@ def warm_up() -> None:
 def serve(control: socket.socket) -> None:
     mountpoint = Path(tempfile.mkdtemp(prefix="rnnkit-root-"))
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # intermediates are reaped by the kernel
+    pids_parent = cgroups.make_parent(f"rnnkit-{os.getpid()}")
     try:
         control.send(b'{"ready": true}')
         while True:
@@ -75,15 +76,19 @@ def serve(control: socket.socket) -> None:
                     os.close(fd)
                 control.send(b'{"error": "expected two file descriptors"}')
                 continue
+            if pids_parent is not None:
+                cgroups.sweep(pids_parent)  # the cgroups of children that have ended
             pid = os.fork()
             if pid == 0:
                 control.close()
-                _intermediate(request, fds[0], fds[1], mountpoint)
+                _intermediate(request, fds[0], fds[1], mountpoint, pids_parent)
             for fd in fds:
                 os.close(fd)
             control.send(json.dumps({"pid": pid}).encode())
     finally:
         shutil.rmtree(mountpoint, ignore_errors=True)
+        if pids_parent is not None:
+            cgroups.sweep(pids_parent, remove_parent=True)
 
 
 def _read_allowed(files: dict[str, str]) -> dict[str, bytes]:
@@ -97,13 +102,16 @@ def _read_allowed(files: dict[str, str]) -> dict[str, bytes]:
     return out
 
 
-def _intermediate(request: dict[str, Any], data_fd: int, out_fd: int, mountpoint: Path) -> None:
+def _intermediate(request: dict[str, Any], data_fd: int, out_fd: int, mountpoint: Path,
+                  pids_parent: Path | None) -> None:
     code = 0
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         _die_with_parent()
         files = _read_allowed(request["files"])
         layers = ["process", "python-isolated", "scrubbed-env"]
+        if pids_parent is not None and cgroups.join_child(pids_parent):  # before the user namespace
+            layers.append("pids-limit")
         if request.get("namespaces", True):
             layers += isolation.enter_namespaces()
         scratch: Path | None = None
