@@ -142,10 +142,16 @@ def default_dtype():
 '''
 
 
+def probe_file(folder: Path) -> Path:
+    """SOURCE written as the submission file of the made-up exercise q900_probe."""
+    path = folder / "q900_probe.py"
+    path.write_text(SOURCE)
+    return path
+
+
 @pytest.fixture(params=["sandbox", "local"])
 def sub(request: pytest.FixtureRequest, tmp_path: Path) -> Submission:
-    path = tmp_path / "q900_probe.py"
-    path.write_text(SOURCE)
+    path = probe_file(tmp_path)
     spec = SubmissionSpec("q900_probe", path, forbidden_ops=frozenset({"lstm"}), default_dtype="float64",
                           call_timeout_s=20)
     made = SandboxedSubmission(spec, shared_zygote()) if request.param == "sandbox" else LocalSubmission(spec)
@@ -197,8 +203,7 @@ def test_forbidden_op_is_caught_however_reached(sub: Submission) -> None:
 
 @pytest.mark.parametrize("how", ["disable", "unban", "patch"])
 def test_a_disarmed_guard_is_still_a_violation(tmp_path: Path, how: str) -> None:
-    path = tmp_path / "q900_probe.py"
-    path.write_text(SOURCE)
+    path = probe_file(tmp_path)
     spec = SubmissionSpec("q900_probe", path, forbidden_ops=frozenset({"lstm"}), default_dtype="float64",
                           call_timeout_s=20)
     sub = SandboxedSubmission(spec, shared_zygote())  # the sandbox only: "patch" changes a class for good
@@ -244,8 +249,7 @@ def test_output_printed_before_a_reply_is_never_late(sub: Submission) -> None:
 
 
 def test_crash_fails_the_call_and_the_next_call_restarts(tmp_path: Path) -> None:
-    path = tmp_path / "q900_probe.py"
-    path.write_text(SOURCE)
+    path = probe_file(tmp_path)
     sub = SandboxedSubmission(SubmissionSpec("q900_probe", path, call_timeout_s=20), shared_zygote())
     cell = sub.Scale(2)
     with pytest.raises(SubmissionCrashed):
@@ -263,8 +267,7 @@ def test_wire_handles_do_not_resolve_across_processes() -> None:
 
 
 def test_finished_children_leave_no_fds_or_threads(tmp_path: Path) -> None:
-    path = tmp_path / "q900_probe.py"
-    path.write_text(SOURCE)
+    path = probe_file(tmp_path)
     spec = SubmissionSpec("q900_probe", path, call_timeout_s=20)
 
     def one_child() -> None:
@@ -284,8 +287,7 @@ def test_finished_children_leave_no_fds_or_threads(tmp_path: Path) -> None:
 
 def test_an_exercise_cannot_spend_more_than_its_time_budget(tmp_path: Path) -> None:
     """Calls just under the call timeout add up to at most the budget; later calls fail at once."""
-    path = tmp_path / "q900_probe.py"
-    path.write_text(SOURCE)
+    path = probe_file(tmp_path)
     sub = SandboxedSubmission(SubmissionSpec("q900_probe", path, call_timeout_s=5, budget_s=1.5), shared_zygote())
     outcomes = []
     for _ in range(8):
@@ -301,8 +303,7 @@ def test_an_exercise_cannot_spend_more_than_its_time_budget(tmp_path: Path) -> N
 
 
 def _pids_limited_child(tmp_path: Path, timeout: float = 20) -> SandboxedSubmission:
-    path = tmp_path / "q900_probe.py"
-    path.write_text(SOURCE)
+    path = probe_file(tmp_path)
     sub = SandboxedSubmission(SubmissionSpec("q900_probe", path, call_timeout_s=timeout), shared_zygote())
     assert sub.default_dtype()  # starts the child
     if "pids-limit" not in sub.isolation:
