@@ -120,7 +120,7 @@ def grade(path: Path, out: Path | None, exercises: str | None, module: str | Non
     Exits 0 whatever the score; non-zero only for a usage error or a broken installation.
     """
     from rnnkit.grader import grade as run_grade
-    from rnnkit.render import results_table
+    from rnnkit.render import EXPOSED_KIT_WARNING, results_table
 
     kit = _kit()
     try:
@@ -137,6 +137,8 @@ def grade(path: Path, out: Path | None, exercises: str | None, module: str | Non
         _fail(exc)
     console.print(results_table(results))
     console.print(f"seed {results.seed} · isolation: {', '.join(results.isolation)} · {results.duration_s:.1f} s")
+    if results.isolation and not results.grader_files_hidden:
+        console.print(f"[yellow]warning:[/] {EXPOSED_KIT_WARNING}")
     if out is not None:
         results.write(out)
         console.print(f"results written to {out}")

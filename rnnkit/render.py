@@ -50,3 +50,7 @@ def results_table(results: Results, title: str | None = None) -> Table:
     share = 100 * results.points / results.max_points if results.max_points else 0.0
     table.add_row("total", f"{_points(results.points)}/{_points(results.max_points)}", f"{share:.0f}%", "")
     return table
+
+
+EXPOSED_KIT_WARNING = ("without namespaces the submissions could read the kit's files (hidden tests, solutions); "
+                       "grade on a host that allows user namespaces for scores that count")

@@ -70,6 +70,12 @@ class Results:
     exercises: dict[str, ExerciseResult]
 
     @property
+    def grader_files_hidden(self) -> bool:
+        """Whether the run kept the kit (hidden tests, solutions) out of the submission's reach: only
+        with the private root. Without it, what the code printed may quote those files."""
+        return "private-root" in self.isolation
+
+    @property
     def points(self) -> float:
         return sum(e.points for e in self.exercises.values())
 

@@ -80,6 +80,15 @@ def test_grade_writes_valid_results(rnnkit_cli: Path, kit_copy: Path, tmp_path: 
     assert [t["status"] for t in raw["exercises"]["q003_calc"]["tasks"]] == ["missing", "missing"]
     assert raw["total"] == {"points": 3, "max_points": 9}
     assert "total" in graded.stdout and "3/9" in graded.stdout
+    assert "warning" not in graded.stdout
+
+
+def test_grading_without_namespaces_says_what_it_risks(rnnkit_cli: Path, kit_copy: Path, tmp_path: Path) -> None:
+    submission = write_submission(tmp_path / "sub", {1: solution_source(1)})
+    graded = run(rnnkit_cli, kit_copy, "grade", str(submission), "--exercises", "q001", "--no-namespaces")
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    assert "3/3" in graded.stdout and "private-root" not in graded.stdout
+    assert "warning: without namespaces the submissions could read the kit's files" in " ".join(graded.stdout.split())
 
 
 @pytest.mark.parametrize("args,message", [

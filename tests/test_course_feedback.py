@@ -60,6 +60,10 @@ OUTCOMES: dict[str, Outcomes] = {
     "gus": {("q001_lstm_layer_forward", 2): ("failed", RARE, "")},
 }
 LATE = {"bob": {"penalty": 2.5, "late_by_s": 90_000.0}}
+# carol was graded where namespaces were refused: her code could have read the kit, so what it
+# printed stays out of her feedback.
+GRADED_WITHOUT_NAMESPACES = {"carol"}
+FALLBACK = ["process", "scratch-dir", "process-group", "rlimits"]
 BROKEN = {
     "dave.json": '{"schema": "rnnkit.results/1", "submission": "da',  # truncated JSON
     "late/hal.json": "not json",  # hal's results are fine, the penalty file is not
@@ -76,7 +80,8 @@ def make_results(kit: Kit, student: str, outcomes: Outcomes) -> Results:
                                     message, stdout, 0.1))
         flags = [FLAG] if student == "bob" and exercise.id == "q001_lstm_layer_forward" else []
         exercises[exercise.id] = ExerciseResult(exercise.meta.title, tasks, flags)
-    return Results(student, CANARY, ["namespaces", "rlimits"], {"python": "3.11", VERSION_CANARY: "1"},
+    isolation = FALLBACK if student in GRADED_WITHOUT_NAMESPACES else ["process", "namespaces", "private-root", "rlimits"]
+    return Results(student, CANARY, isolation, {"python": "3.11", VERSION_CANARY: "1"},
                    "2026-12-12T10:00:00+00:00", 3.5, exercises)
 
 
@@ -185,6 +190,8 @@ def test_feedback_pages(graded: Fixture, caplog: pytest.LogCaptureFixture) -> No
     # nbgrader release_feedback needs these two next to the pages
     assert (bob / "submission_secret.txt").read_text(encoding="utf-8") == "secret-of-bob"
     assert (bob / "timestamp.txt").is_file()
+    carol_q021 = (course.feedback_dir("carol", ASSIGNMENT) / "q021_lstm_step_forward.html").read_text(encoding="utf-8")
+    assert "debug" not in carol_q021 and "What your code printed is not shown for this grading run." in carol_q021
     assert not (course.feedback_dir("carol", ASSIGNMENT) / "timestamp.txt").exists()
     assert any("carol has no timestamp.txt" in r.getMessage() for r in caplog.records)
 

@@ -52,6 +52,7 @@ class StudentOutcome:
     problems: list[str] = field(default_factory=list)
     graded: bool = True  # False: grading this student broke off (problems says why); grade them again
     flags: list[str] = field(default_factory=list)  # "<exercise>: <finding>" for a reviewer (never cost points)
+    grader_files_hidden: bool = True  # False: the run lacked the private root (see Results.grader_files_hidden)
 
 
 def skipped_folders(course: Course, assignment: str) -> list[str]:
@@ -187,7 +188,8 @@ def autograde_student(course: Course, assignment: Assignment, exercises: list[Ex
         late_file.write_text(json.dumps({"penalty": penalty, "late_by_s": seconds_late}), encoding="utf-8")
     problems = [x.problem for x in extracted.values() if x.problem]  # each names its notebook
     flags = [f"{exercise_id}: {flag}" for exercise_id, ex in results.exercises.items() for flag in ex.flags]
-    return StudentOutcome(student, results.points, results.max_points, penalty, problems, flags=flags)
+    return StudentOutcome(student, results.points, results.max_points, penalty, problems, flags=flags,
+                          grader_files_hidden=results.grader_files_hidden or not results.isolation)
 
 
 def autograde(course: Course, name: str, students: list[str] | None = None,

@@ -109,6 +109,10 @@ def autograde(assignment: str, course_dir: Path, students: tuple[str, ...]) -> N
         for folder in skipped_folders(loaded, assignment):
             console.print(f"[yellow]skipped[/] submitted/{folder}: not a student id (letters, digits and _.@+- "
                           "only) or a link; rename the folder to grade it")
+    if not all(o.grader_files_hidden for o in outcomes):
+        from rnnkit.render import EXPOSED_KIT_WARNING
+
+        console.print(f"[yellow]warning:[/] {EXPOSED_KIT_WARNING}; their printed output is left out of feedback")
     broken = [o.student for o in outcomes if not o.graded]
     if broken:
         console.print(f"[red]{len(broken)} student(s) not graded[/] (see problems); the others are saved. "

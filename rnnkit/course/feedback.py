@@ -34,16 +34,18 @@ def _score(points: float, max_points: float) -> list[Cell]:
     return [el("p", f"{num(points)} / {num(max_points)} points", cls="score"), progress_bar(share)]
 
 
-def _task_card(task: TaskResult) -> Raw:
+def _task_card(task: TaskResult, show_output: bool) -> Raw:
     head = el("div", el("span", f"Task {task.task}", cls="muted"), el("span", task.name, cls="name"),
               badge(task.status), el("span", f"{num(task.points)}/{num(task.max_points)}", cls="muted"),
               cls="task-head")
     parts: list[Cell] = [head]
     if task.message:
         parts.append(el("p", task.message, cls="message"))
-    if task.stdout:
+    if task.stdout and show_output:
         parts += [el("div", "What your code printed", cls="muted"),
                   el("pre", clip(task.stdout, FEEDBACK_STDOUT_CHARS))]
+    elif task.stdout:
+        parts.append(el("p", "What your code printed is not shown for this grading run.", cls="muted"))
     return el("article", *parts, cls="task")
 
 
@@ -60,7 +62,8 @@ def exercise_page(title: str, student: StudentResults, exercise_id: str, ex: Exe
         el("p", f"{title} · {student.student}", cls="crumb"),
         el("h1", ex.title), el("p", el("code", exercise_id), cls="muted"),
         *_score(ex.points, ex.max_points),
-        el("h2", "Tasks"), *(_task_card(t) for t in sorted(ex.tasks, key=lambda t: t.task)),
+        el("h2", "Tasks"),
+        *(_task_card(t, student.results.grader_files_hidden) for t in sorted(ex.tasks, key=lambda t: t.task)),
     ]
     if ex.flags:
         body += [el("h2", "Notes from the grader"), el("ul", *(el("li", flag) for flag in ex.flags))]
