@@ -137,7 +137,7 @@ def grade(path: Path, out: Path | None, exercises: str | None, module: str | Non
         _fail(exc)
     console.print(results_table(results))
     console.print(f"seed {results.seed} · isolation: {', '.join(results.isolation)} · {results.duration_s:.1f} s")
-    if results.isolation and not results.grader_files_hidden:
+    if not results.grader_files_hidden:
         console.print(f"[yellow]warning:[/] {EXPOSED_KIT_WARNING}")
     if out is not None:
         results.write(out)

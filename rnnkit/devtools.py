@@ -156,22 +156,19 @@ def check(kit: Kit, exercises: list[Exercise], options: RunOptions | None = None
                 if task.status != "passed":
                     report.problems.append(f"{e.id}: the solution fails task {task.task} ({task.status}: {task.message})")
 
-        note("grading the stubs")
-        graded = grade(kit, runnable, stub_tree, opts)
-        for e in runnable:
-            for task in graded.exercises[e.id].tasks:
-                if task.status == "passed":
-                    report.problems.append(f"{e.id}: the stub passes task {task.task}; the task checks nothing")
-
+        # Code that does nothing must fail every task: (what is graded, its tree, the problem per passed task).
+        hollow = [("the stubs", stub_tree, "the stub passes task {task}; the task checks nothing")]
         for raised in DEGENERATE_RAISES:
-            note(f"grading the stubs with every body raising {raised}")
             raising = {e: text.replace("raise NotImplementedError(", f"raise {raised}(") for e, text in stubs.items()}
-            graded = grade(kit, runnable, _write_tree(root / f"raises-{raised}", raising), opts)
+            hollow.append((f"the stubs with every body raising {raised}", _write_tree(root / f"raises-{raised}", raising),
+                           f"code that only raises {raised} passes task {{task}}; "
+                           "check that valid input is accepted in the same task"))
+        for what, tree, problem in hollow:
+            note(f"grading {what}")
+            graded = grade(kit, runnable, tree, opts)
             for e in runnable:
-                for task in graded.exercises[e.id].tasks:
-                    if task.status == "passed":
-                        report.problems.append(f"{e.id}: code that only raises {raised} passes task {task.task}; "
-                                               f"check that valid input is accepted in the same task")
+                report.problems += [f"{e.id}: " + problem.format(task=task.task)
+                                    for task in graded.exercises[e.id].tasks if task.status == "passed"]
 
         for kind, variants in (("mutant", mutants), ("equivalent", equivalents)):
             rounds = max((len(v) for v in variants.values()), default=0)

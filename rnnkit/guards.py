@@ -52,7 +52,6 @@ class ForbidMode(TorchFunctionMode):
             raise ForbiddenCall(f"{shown} is not allowed in this exercise")
         return func(*args, **(kwargs or {}))
 
-
     def tampered(self, banned: frozenset[str]) -> bool:
         """Whether the submission disarmed this guard during the block (changed its bans or its
         class, or left another mode on top of it)."""

@@ -71,9 +71,10 @@ class Results:
 
     @property
     def grader_files_hidden(self) -> bool:
-        """Whether the run kept the kit (hidden tests, solutions) out of the submission's reach: only
-        with the private root. Without it, what the code printed may quote those files."""
-        return "private-root" in self.isolation
+        """Whether the run kept the kit (hidden tests, solutions) out of the submission's reach: with
+        the private root, or trivially when no submission code ran at all (no isolation layers).
+        Otherwise what the code printed may quote those files."""
+        return not self.isolation or "private-root" in self.isolation
 
     @property
     def points(self) -> float:

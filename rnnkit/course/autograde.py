@@ -39,7 +39,7 @@ from rnnkit.course.extract import (
 )
 from rnnkit.course.notebooks import CellNames
 from rnnkit.grader import RunOptions, grade
-from rnnkit.kit import Exercise
+from rnnkit.kit import Exercise, Kit
 from rnnkit.results import ExerciseResult, Results, TaskResult
 
 
@@ -55,22 +55,24 @@ class StudentOutcome:
     grader_files_hidden: bool = True  # False: the run lacked the private root (see Results.grader_files_hidden)
 
 
-def skipped_folders(course: Course, assignment: str) -> list[str]:
-    """Folders under submitted/ that are not graded because their name is no student id, or a link."""
+def _submission_folders(course: Course, assignment: str) -> list[Path]:
+    """Every folder ``submitted/<name>`` that holds this assignment."""
     root = course.root / "submitted"
-    if not root.is_dir():
-        return []
-    return sorted(p.name for p in root.iterdir()
-                  if (p / assignment).is_dir() and (not STUDENT_ID.match(p.name) or p.is_symlink()))
+    return sorted(p for p in root.iterdir() if (p / assignment).is_dir()) if root.is_dir() else []
+
+
+def _gradable(folder: Path) -> bool:
+    return bool(STUDENT_ID.match(folder.name)) and not folder.is_symlink()
 
 
 def students_of(course: Course, assignment: str) -> list[str]:
     """Student ids with a submission folder for this assignment (odd names and links skipped)."""
-    root = course.root / "submitted"
-    if not root.is_dir():
-        return []
-    return sorted(p.name for p in root.iterdir()
-                  if STUDENT_ID.match(p.name) and p.is_dir() and not p.is_symlink() and (p / assignment).is_dir())
+    return [p.name for p in _submission_folders(course, assignment) if _gradable(p)]
+
+
+def skipped_folders(course: Course, assignment: str) -> list[str]:
+    """Folders under submitted/ that are not graded because their name is no student id, or a link."""
+    return [p.name for p in _submission_folders(course, assignment) if not _gradable(p)]
 
 
 def _timestamp(folder: Path) -> dt.datetime | None:
@@ -81,19 +83,37 @@ def _timestamp(folder: Path) -> dt.datetime | None:
         return None
 
 
-def _extract_all(course: Course, assignment: Assignment, exercises: list[Exercise], student: str,
-                 tree: Path) -> dict[str, Extracted]:
+@dataclass(frozen=True)
+class _Batch:
+    """What every student of one autograde run shares, read once (not once per student)."""
+
+    course: Course
+    kit: Kit
+    assignment: Assignment
+    exercises: list[Exercise]
+    cells: dict[str, SourceCells]  # exercise id -> the ids of its cells in the trusted source notebook
+
+    @classmethod
+    def load(cls, course: Course, kit: Kit, assignment: Assignment, exercises: list[Exercise]) -> _Batch:
+        try:
+            cells = {e.id: SourceCells.from_source(course.source_dir(assignment.name) / f"{e.id}.ipynb", e.id,
+                                                   [t.id for t in e.meta.tasks]) for e in exercises}
+        except (OSError, ValueError, KeyError) as exc:
+            raise CourseError(f"cannot read the source notebooks of {assignment.name} ({exc}): run "
+                              f"`rnnkit course build {assignment.name}` again") from exc
+        return cls(course, kit, assignment, exercises, cells)
+
+
+def _extract_all(batch: _Batch, student: str, tree: Path) -> dict[str, Extracted]:
     """Write each exercise's solution code into ``tree`` (laid out like exercises/)."""
     found: dict[str, Extracted] = {}
-    for exercise in exercises:
-        source_nb = course.source_dir(assignment.name) / f"{exercise.id}.ipynb"
-        cells = SourceCells.from_source(source_nb, exercise.id, [t.id for t in exercise.meta.tasks])
-        path, located = locate_notebook(course.submitted_dir(student, assignment.name), exercise.id)
+    for exercise in batch.exercises:
+        path, located = locate_notebook(batch.course.submitted_dir(student, batch.assignment.name), exercise.id)
         nb, problem = read_notebook(path)
         if nb is None:
             extracted = unreadable(path, located or problem)
         else:
-            extracted = extract_solution(nb, cells)
+            extracted = extract_solution(nb, batch.cells[exercise.id])
             extracted.notes[:0] = [located] if located else []
         if extracted.source is not None:
             target = tree / exercise.module / exercise.id / f"{exercise.id}.py"
@@ -166,14 +186,14 @@ def _write_autograded(course: Course, assignment: Assignment, student: str, resu
     nbformat.write(nb, str(folder / f"{exercise_id}.ipynb"))
 
 
-def autograde_student(course: Course, assignment: Assignment, exercises: list[Exercise], student: str,
-                      options: RunOptions) -> StudentOutcome:
+def autograde_student(batch: _Batch, student: str, options: RunOptions) -> StudentOutcome:
+    course, assignment = batch.course, batch.assignment
     submitted = course.submitted_dir(student, assignment.name)
     timestamp = _timestamp(submitted)
     with tempfile.TemporaryDirectory(prefix="rnnkit-course-") as tmp:
-        extracted = _extract_all(course, assignment, exercises, student, Path(tmp))
+        extracted = _extract_all(batch, student, Path(tmp))
         options.label = student
-        results = grade(course.kit(), exercises, Path(tmp), options)
+        results = grade(batch.kit, batch.exercises, Path(tmp), options)
     _apply_extraction(results, extracted)
     penalty, seconds_late = _write_gradebook(course, assignment, student, results, timestamp)
     for exercise_id, ex in results.exercises.items():
@@ -189,7 +209,7 @@ def autograde_student(course: Course, assignment: Assignment, exercises: list[Ex
     problems = [x.problem for x in extracted.values() if x.problem]  # each names its notebook
     flags = [f"{exercise_id}: {flag}" for exercise_id, ex in results.exercises.items() for flag in ex.flags]
     return StudentOutcome(student, results.points, results.max_points, penalty, problems, flags=flags,
-                          grader_files_hidden=results.grader_files_hidden or not results.isolation)
+                          grader_files_hidden=results.grader_files_hidden)
 
 
 def autograde(course: Course, name: str, students: list[str] | None = None,
@@ -210,11 +230,11 @@ def autograde(course: Course, name: str, students: list[str] | None = None,
     if missing:
         raise CourseError(f"the gradebook has no notebooks {', '.join(missing)} for {name}: run "
                           f"`rnnkit course build {name}` (it runs nbgrader generate_assignment) first")
+    batch = _Batch.load(course, kit, assignment, exercises)
     outcomes = []
     for student in students if students is not None else students_of(course, name):
         try:
-            outcome = autograde_student(course, assignment, exercises, student,
-                                        RunOptions(call_timeout_s=course.call_timeout_s))
+            outcome = autograde_student(batch, student, RunOptions(call_timeout_s=course.call_timeout_s))
         except Exception as exc:  # noqa: BLE001 - one student's fault must not stop the class
             outcome = StudentOutcome(student, 0.0, 0.0, 0.0, [f"not graded: {type(exc).__name__}: {exc}"], graded=False)
         outcomes.append(outcome)

@@ -74,7 +74,7 @@ class OutputDrain:
             with self.lock:
                 self._read_available()
                 if self.at_eof:
-                    os.close(self.fd)  # only this thread closes, so no select waits on a closed fd
+                    os.close(self.fd)  # only this thread closes, so no poll waits on a closed fd
                     return
 
     def _read_available(self) -> None:
