@@ -16,6 +16,7 @@ Modules that are not exercise tests are left alone.
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import importlib.util
 import os
@@ -144,6 +145,7 @@ class GradingSession:
     flags: dict[str, list[str]] = field(default_factory=dict)
     isolation: list[str] = field(default_factory=list)
     refs: dict[str, types.ModuleType] = field(default_factory=dict)
+    child_uids: set[int] = field(default_factory=set)  # read from the host's /proc, per child
     started: float = field(default_factory=time.time)
 
     def __post_init__(self) -> None:
@@ -178,15 +180,17 @@ class GradingSession:
             call_timeout_s=float(self.config.getoption("rnnkit_timeout", 10.0)),
             budget_s=float(self.config.getoption("rnnkit_budget", 120.0)),
             show_student_messages=not self.config.getoption("rnnkit_quiet_messages", False),
+            parameters=parameter_names(ctx.default_file),
         )
         static = self._static_scan(ctx, file)
         sub: Submission
         if self.sandboxed:
             zygote = shared_zygote(namespaces=not self.config.getoption("rnnkit_no_namespaces", False))
-            sub = SandboxedSubmission(spec, zygote, static_violation=static)
+            sub = SandboxedSubmission(spec, zygote, static_violation=static, below=self.submission_root())
         else:
             loaded = getattr(self.config.pluginmanager.get_plugin("rnnkit-loaded-modules"), "modules", {})
-            sub = LocalSubmission(spec, static_violation=static, module=loaded.get(exercise_id))
+            sub = LocalSubmission(spec, static_violation=static, module=loaded.get(exercise_id),
+                                  below=self.submission_root())
         self.submissions[exercise_id] = sub
         return sub
 
@@ -214,6 +218,8 @@ class GradingSession:
             for layer in sub.isolation:
                 if layer not in self.isolation:
                     self.isolation.append(layer)
+            if sub.child_uid is not None:
+                self.child_uids.add(sub.child_uid)
             sub.close()
 
     def record(self, ctx: ExerciseContext, task: int, outcome: TestOutcome) -> None:
@@ -243,11 +249,22 @@ class GradingSession:
             submission=label, seed=self.seed, isolation=self.isolation or
             (["none (trusted local mode)"] if not self.sandboxed else []),
             versions=_versions(), started_at=dt.datetime.fromtimestamp(self.started, dt.UTC).isoformat(),
-            duration_s=time.time() - self.started, exercises=exercises)
+            duration_s=time.time() - self.started, exercises=exercises,
+            child_uids=sorted(self.child_uids))
 
     def close(self) -> None:
         for exercise_id in list(self.submissions):
             self.release(exercise_id)
+
+
+def parameter_names(stub: Path) -> dict[str, tuple[str, ...]]:
+    """Each public function's parameter names, read from the exercise's stub (for messages)."""
+    try:
+        tree = ast.parse(stub.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    return {node.name: tuple(a.arg for a in (*node.args.posonlyargs, *node.args.args))
+            for node in tree.body if isinstance(node, ast.FunctionDef)}
 
 
 def _versions() -> dict[str, str]:

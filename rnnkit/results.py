@@ -1,6 +1,6 @@
 """The results schema, one for every grading path (CLI, nbgrader, take-home, batch).
 
-    {"schema": "rnnkit.results/1", "submission": str, "seed": int, "isolation": [str],
+    {"schema": "rnnkit.results/1", "submission": str, "seed": int, "isolation": [str], "child_uids": [int],
      "versions": {...}, "started_at": iso, "duration_s": float,
      "exercises": {exercise_id: {"title", "points", "max_points", "flags": [str],
                                  "tasks": [{"task", "name", "status", "points", "max_points",
@@ -68,6 +68,7 @@ class Results:
     started_at: str
     duration_s: float
     exercises: dict[str, ExerciseResult]
+    child_uids: list[int] = field(default_factory=list)  # who the submission ran as, per the host's /proc
 
     @property
     def grader_files_hidden(self) -> bool:
@@ -87,7 +88,7 @@ class Results:
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema": SCHEMA, "submission": self.submission, "seed": self.seed,
-            "isolation": self.isolation, "versions": self.versions,
+            "isolation": self.isolation, "child_uids": self.child_uids, "versions": self.versions,
             "started_at": self.started_at, "duration_s": round(self.duration_s, 3),
             "exercises": {
                 ex_id: {"title": ex.title, "points": ex.points, "max_points": ex.max_points,
@@ -111,7 +112,8 @@ class Results:
             for ex_id, ex in raw["exercises"].items()
         }
         return cls(raw["submission"], raw["seed"], list(raw["isolation"]), dict(raw["versions"]),
-                   raw["started_at"], raw["duration_s"], exercises)
+                   raw["started_at"], raw["duration_s"], exercises,
+                   [int(u) for u in raw.get("child_uids", [])])
 
     @classmethod
     def read(cls, path: Path) -> Results:

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from rnnkit import wire
+from rnnkit.sandbox import cgroups
+from rnnkit.sandbox.arena import Arena
 
 OUTPUT_CAP_BYTES = 64 * 1024
 SCRUBBED_ENV = {
@@ -103,14 +105,34 @@ class OutputDrain:
         return text
 
 
+def _uid_of(pid: int) -> int | None:
+    """The real uid of a process, as the host's kernel tells the grader (not as the child says)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("Uid:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 class ChildProcess:
-    def __init__(self, sock: socket.socket, pid: int, drain: OutputDrain, isolation: list[str]) -> None:
+    def __init__(self, sock: socket.socket, pid: int, drain: OutputDrain, isolation: list[str],
+                 arena: Arena, memory_cgroup: Path | None = None, memory_limit: int = 0) -> None:
         self.sock = sock
         self.pid = pid
         self.drain = drain
         self.isolation = isolation
+        self.arena = arena
+        self.memory_cgroup = memory_cgroup
+        self.memory_limit_gib = memory_limit / (1 << 30)
+        self.uid = _uid_of(pid)
         self.alive = True
         self._next_id = 0
+
+    def out_of_memory(self) -> bool:
+        """Whether the child hit its memory cgroup's limit (read from the host's cgroup files)."""
+        return self.memory_cgroup is not None and cgroups.memory_exhausted(self.memory_cgroup)
 
     def request(self, message: dict[str, Any], timeout: float, resolve: wire.Resolver | None) -> dict[str, Any]:
         """Send one request and read exactly one reply, or kill the child."""
@@ -121,7 +143,7 @@ class ChildProcess:
         deadline = time.monotonic() + timeout
         try:
             wire.send_frame(self.sock, wire.encode({"id": request_id, **message}))
-            frame = wire.recv_frame(self.sock, deadline=deadline)
+            frame = wire.recv_frame(self.sock, limit=wire.REPLY_LIMITS.message_bytes, deadline=deadline)
         except TimeoutError as exc:
             self.kill()
             raise ChildTimeout(f"no answer within {timeout:g} s") from exc
@@ -131,8 +153,11 @@ class ChildProcess:
         except wire.WireError as exc:
             self.kill()
             raise ChildGone(f"the submission process sent an invalid reply ({exc})") from exc
-        try:
-            reply = wire.decode(frame, resolve=resolve)
+        try:  # bounded in size, count and time: the decoding counts against the call's deadline
+            reply = wire.decode(frame, resolve=resolve, limits=wire.REPLY_LIMITS, deadline=deadline)
+        except TimeoutError as exc:
+            self.kill()
+            raise ChildTimeout(f"no answer within {timeout:g} s") from exc
         except wire.WireError as exc:
             self.kill()
             raise ChildGone(f"the submission process sent an invalid reply ({exc})") from exc
@@ -154,6 +179,7 @@ class ChildProcess:
             self.sock.close()
         except OSError:
             pass
+        self.arena.close()
 
     def close(self) -> None:
         if self.alive:
@@ -162,6 +188,12 @@ class ChildProcess:
             except OSError:
                 pass
         self.kill()
+
+
+def isolation_defaults() -> Any:
+    from rnnkit.sandbox.isolation import Limits  # ctypes and libc: loaded only where children start
+
+    return Limits()
 
 
 _SHARED: dict[bool, Zygote] = {}
@@ -214,25 +246,31 @@ class Zygote:
     def running(self) -> bool:
         return self.proc.poll() is None
 
-    def spawn(self, files: dict[str, Path], settings: dict[str, Any], limits: dict[str, Any] | None = None,
+    def spawn(self, files: dict[str, int], settings: dict[str, Any], limits: dict[str, Any] | None = None,
               ready_timeout: float = 30.0) -> ChildProcess:
-        """Fork a sandboxed child holding copies of ``files`` (name -> host path)."""
+        """Fork a sandboxed child holding copies of ``files`` (name -> a descriptor the grader opened;
+        the caller closes it)."""
+        arena = Arena.create()
         with self._lock:
             self.wait_ready()
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
             out_read, out_write = os.pipe()
-            request = {"files": {n: str(p) for n, p in files.items()}, "settings": settings,
-                       "namespaces": self.namespaces, "limits": limits or {}}
+            request = {"files": list(files), "settings": settings, "namespaces": self.namespaces,
+                       "limits": limits or {}}
             try:
-                socket.send_fds(self._control, [json.dumps(request).encode()], [theirs.fileno(), out_write])
+                socket.send_fds(self._control, [json.dumps(request).encode()],
+                                [theirs.fileno(), out_write, arena.fd, *files.values()])
                 answer = self._control.recv(1 << 16)
             except OSError as exc:
+                arena.close()
                 raise ZygoteError(f"the sandbox parent stopped answering: {exc}") from exc
             finally:
                 theirs.close()
                 os.close(out_write)
-            if not answer or "pid" not in json.loads(answer):
+            told = json.loads(answer) if answer else {}
+            if "pid" not in told:
                 os.close(out_read)
+                arena.close()
                 raise ZygoteError("the sandbox parent refused to start a child")
         drain = OutputDrain(out_read)
         drain.start()
@@ -243,8 +281,11 @@ class Zygote:
             hello = wire.decode(wire.recv_frame(ours, deadline=deadline))
         except (EOFError, OSError, TimeoutError, wire.WireError, KeyError, TypeError) as exc:
             ours.close()
+            arena.close()
             raise ZygoteError(f"a sandbox child did not start: {exc}") from exc
-        child = ChildProcess(ours, pid, drain, list(hello.get("isolation", [])))
+        memory = Path(told["memory_cgroup"]) if told.get("memory_cgroup") else None
+        limit = int((limits or {}).get("memory_bytes", isolation_defaults().memory_bytes))
+        child = ChildProcess(ours, pid, drain, list(hello.get("isolation", [])), arena, memory, limit)
         if "setup_failed" in hello:
             child.kill()
             raise ZygoteError(f"sandbox setup failed: {hello['setup_failed']}")

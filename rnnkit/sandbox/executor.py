@@ -12,7 +12,10 @@ Requests (already decoded, handles and function refs resolved):
     {"op": "probe", "name": str, "args": [...], "kwargs": {...}, "opts": {...}}
     {"op": "release", "ids": [...]}
 
-Replies: {"value": v, "mutated": [...], "args_after": [...]} or {"raised": type, "kind": builtin,
+Arrays arrive as views of the shared argument arena (``arena.py``): whether they were changed in
+place is read back by the grader from its own mapping, never reported from here.
+
+Replies: {"value": v, "args_after": [...]} or {"raised": type, "kind": builtin,
 "msg": str, "where": str} or {"forbidden": api, "where": str}. ``kind`` is the nearest builtin class
 of the exception (numpy's UFuncTypeError or a student's ``class OrderError(ValueError)`` -> the
 builtin), so tests expecting ValueError accept subclasses as Python would.
@@ -35,6 +38,8 @@ import torch
 
 from rnnkit import probes
 from rnnkit.guards import ForbiddenCall, forbid
+from rnnkit.sandbox import tripwires
+from rnnkit.sandbox.arena import Arena
 from rnnkit.wire import HandleRef, ModuleState, WireError
 
 MAX_MESSAGE_CHARS = 400
@@ -54,7 +59,7 @@ class CallOptions:
     errstate: bool = False  # numpy over/invalid/divide raise; underflow is fine
     dtype: str | None = None  # default torch dtype during the call
     return_args: bool = False  # send back the arguments' state (in-place APIs)
-    check_mutation: bool = True  # report arguments changed in place
+    check_mutation: bool = True  # the grader compares the arena after the call (unused here)
     grad: bool = True  # torch grad mode during the call
 
     @classmethod
@@ -72,6 +77,8 @@ class Executor:
     module: types.ModuleType | None = None
     handles: dict[int, Any] = field(default_factory=dict)
     next_handle: int = 1
+    arena: Arena | None = None
+    watch: tripwires.Watch = field(default_factory=tripwires.Watch)
 
     # -- lifecycle ------------------------------------------------------------------------
     def load(self) -> dict[str, Any]:
@@ -139,7 +146,7 @@ class Executor:
         (the exercise's, float64 for torch exercises, unless the call asks for another)."""
         if isinstance(value, ModuleState):
             dtype = opts.dtype or self.settings.default_dtype
-            return value.build(getattr(torch, dtype) if dtype else None)
+            return value.build(getattr(torch, dtype) if dtype else None, share=True)
         if isinstance(value, list):
             return [self._materialise(v, opts) for v in value]
         if isinstance(value, tuple):
@@ -149,7 +156,6 @@ class Executor:
         return value
 
     def _run(self, thunk: Any, opts: CallOptions, args: list[Any]) -> dict[str, Any]:
-        before = [_snapshot(a) for a in args] if opts.check_mutation and not opts.return_args else []
         value, error = None, None
         with self._guarded(opts) as mode:
             try:
@@ -160,15 +166,17 @@ class Executor:
                 raise  # an interrupt from outside (a notebook cell timing out) stops the run
             except BaseException as exc:  # noqa: BLE001 - a submission may raise anything
                 error = exc
+            # Tripwires (they can only cost points): the error mode still the one set for the
+            # call, rnnkit's own functions still themselves.
+            tampered = self.watch.tampered(errstate=opts.errstate)
         # Decided after the guard is gone: leaving it also records a guard the call disarmed.
         if mode is not None and mode.violations:
             return self._forbidden(mode.violations[0], error)
+        if tampered:
+            return self._forbidden(tampered, error)
         if error is not None:
             return self._raised(error)
         reply: dict[str, Any] = {"value": value}
-        if before:
-            reply["mutated"] = [i for i, (a, b) in enumerate(zip(args, before, strict=True))
-                                if b is not None and not _same(a, b)]
         if opts.return_args:
             reply["args_after"] = [_as_value(a) for a in args]
         return reply
@@ -210,42 +218,6 @@ class Executor:
 
     def _forbidden(self, api: str, exc: BaseException | None) -> dict[str, Any]:
         return {"forbidden": api, "where": self._where(exc)}
-
-
-@dataclass
-class _Items:
-    """Snapshot of a tuple/list/dict argument (an ``(h, c)`` state, say): its length and the
-    snapshots of its items, so a tensor changed in place inside it is reported too."""
-
-    size: int
-    items: dict[Any, Any]
-
-
-def _snapshot(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, torch.Tensor):
-        return value.detach().clone()
-    if isinstance(value, (tuple, list)):
-        return _Items(len(value), {i: _snapshot(v) for i, v in enumerate(value)})
-    if isinstance(value, dict):
-        return _Items(len(value), {k: _snapshot(v) for k, v in value.items()})
-    return None
-
-
-def _same(now: Any, before: Any) -> bool:
-    if isinstance(before, _Items):
-        if not isinstance(now, (tuple, list, dict)) or len(now) != before.size:
-            return False
-        try:
-            return all(snap is None or _same(now[key], snap) for key, snap in before.items.items())
-        except (KeyError, IndexError, TypeError):
-            return False
-    if isinstance(before, np.ndarray):
-        return isinstance(now, np.ndarray) and now.shape == before.shape and bool(
-            np.array_equal(now, before, equal_nan=before.dtype.kind in "fc"))
-    now_t = now.detach()
-    return now_t.shape == before.shape and bool(torch.equal(now_t.nan_to_num(), before.nan_to_num()))
 
 
 def _as_value(value: Any) -> Any:

@@ -7,9 +7,16 @@ Layers, strongest first, each tried and reported by name (results list what was 
 - ``private-root``: ``pivot_root`` into a fresh tmpfs holding read-only binds of only the system
   and Python folders, a scratch ``/submission`` with the allow-listed files and a private ``/tmp``;
   the kit (hidden tests, solutions), other submissions and home folders do not exist there.
+- ``unprivileged-user``: the submission runs as an unprivileged host user (``SANDBOX_UID``, nobody)
+  even when the grader is root, so nothing of the host it can reach is writable (``/proc/sys``, the
+  cgroup files). Without it (a grader that is not root) it runs as the grader's own user.
 - ``no-capabilities``: all capabilities dropped, ``no_new_privs`` and locked securebits.
+- ``syscall-filter``: a seccomp filter (``seccomp.py``): no nested namespaces, no threads, no
+  mounts, no ``memfd_create``, no ``ptrace``.
 - ``rlimits``: CPU seconds, address space, file size, open files, no core dumps.
 - ``process-group``: the child leads its own session, so a kill reaches everything it started.
+- ``memory-limit`` (``cgroups.py``): a memory cgroup per child, so memory the address-space
+  limit does not count (tmpfs files, shared memory) is capped too.
 - ``scratch-dir``: the fallback without namespaces, a private temporary folder as working dir.
 
 Hosts that forbid unprivileged user namespaces (some desktop distributions) get the fallback.
@@ -33,6 +40,7 @@ CLONE_NEWNET = 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 MNT_DETACH = 2
+SANDBOX_UID = SANDBOX_GID = 65534  # nobody / nogroup: owns nothing on the host
 PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_SET_SECUREBITS = 38, 24, 28
 SECUREBITS_ALL_LOCKED = 0xEF  # noroot, no_setuid_fixup, keep_caps_locked, no_cap_ambient_raise (+locks)
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
@@ -58,23 +66,76 @@ class Limits:
     address_space_bytes: int = 4 << 30  # added on top of what the warm parent already maps
     file_size_bytes: int = 64 << 20
     open_files: int = 256
-    root_tmpfs: str = "size=128m,nr_inodes=20000,mode=755"
+    root_tmpfs: str = "size=128m,nr_inodes=20000,mode=755"  # also holds /tmp: capped
+    memory_bytes: int = 2 << 30  # the memory cgroup's limit (memory + swap), where there is one
 
 
 def enter_namespaces() -> list[str]:
-    """Called in the intermediate child: new namespaces, or [] where the host refuses them."""
+    """Called in the intermediate child: new namespaces, or [] where the host refuses them.
+
+    A root grader maps two ids into the new user namespace: 0 -> host root, used only by rnnkit's
+    own setup (mounts), and SANDBOX_UID -> the same unprivileged host id, which the child switches
+    to before any submission code runs. Writing a map of two ids needs CAP_SETUID in the parent
+    namespace, which this process loses when it unshares, so a helper forked beforehand writes it.
+    Any other grader maps only itself (it is unprivileged already).
+    """
     uid, gid = os.getuid(), os.getgid()
     flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC
-    if _libc.unshare(flags) != 0:
+    if uid != 0:
+        if _libc.unshare(flags) != 0:
+            return []
+        try:
+            Path("/proc/self/setgroups").write_text("deny")
+            Path("/proc/self/uid_map").write_text(f"0 {uid} 1")
+            Path("/proc/self/gid_map").write_text(f"0 {gid} 1")
+            _mount(None, "/", None, MS_REC | MS_PRIVATE)
+        except OSError:
+            return []
+        return ["namespaces", "no-network"]
+    if not _unshare_mapped_by_helper(flags):
         return []
     try:
-        Path("/proc/self/setgroups").write_text("deny")
-        Path("/proc/self/uid_map").write_text(f"0 {uid} 1")
-        Path("/proc/self/gid_map").write_text(f"0 {gid} 1")
         _mount(None, "/", None, MS_REC | MS_PRIVATE)
     except OSError:
         return []
-    return ["namespaces", "no-network"]
+    return ["namespaces", "no-network", "unprivileged-user"]
+
+
+def _unshare_mapped_by_helper(flags: int) -> bool:
+    """unshare(flags), with the uid/gid maps written by a forked helper that stays outside."""
+    target = os.getpid()
+    go_r, go_w = os.pipe()
+    helper = os.fork()
+    if helper == 0:  # still in the host's user namespace, with CAP_SETUID there
+        code = 1
+        try:
+            os.close(go_w)
+            if os.read(go_r, 1) == b"u":
+                maps = f"0 0 1\n{SANDBOX_UID} {SANDBOX_UID} 1"
+                Path(f"/proc/{target}/uid_map").write_text(maps)
+                Path(f"/proc/{target}/gid_map").write_text(maps.replace(str(SANDBOX_UID), str(SANDBOX_GID)))
+                code = 0
+        finally:
+            os._exit(code)
+    os.close(go_r)
+    ok = _libc.unshare(flags) == 0
+    os.write(go_w, b"u" if ok else b"n")
+    os.close(go_w)
+    _, status = os.waitpid(helper, 0)
+    return ok and os.waitstatus_to_exitcode(status) == 0
+
+
+def switch_to_sandbox_user(work: Path) -> bool:
+    """In the child, after the mounts: become SANDBOX_UID (owner of the scratch folder ``work``).
+    False where that id is not mapped (a grader that is not root): the child stays who it is."""
+    try:
+        os.chown(work, SANDBOX_UID, SANDBOX_GID)
+        os.setgroups([])
+        os.setresgid(SANDBOX_GID, SANDBOX_GID, SANDBOX_GID)
+        os.setresuid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID)
+    except OSError:
+        return False
+    return True
 
 
 def _bind_readonly(src: Path, root: Path) -> None:
@@ -128,6 +189,9 @@ def build_private_root(mountpoint: Path, files: dict[str, bytes], limits: Limits
     # These folders may already exist when a bound path lies under them (a kit in /tmp/...).
     (root / "proc").mkdir(exist_ok=True)
     _mount("proc", str(root / "proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    # Kernel settings stay read-only whoever the child is (the host's /proc/sys is writable by root).
+    _mount(str(root / "proc/sys"), str(root / "proc/sys"), None, MS_BIND | MS_REC)
+    _mount(None, str(root / "proc/sys"), None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
     (root / "dev").mkdir(exist_ok=True)
     for dev in ("null", "zero", "urandom", "random"):
         (root / "dev" / dev).touch()
@@ -150,13 +214,20 @@ def build_private_root(mountpoint: Path, files: dict[str, bytes], limits: Limits
     os.chdir("/submission")
 
 
-def drop_capabilities() -> None:
-    """No capabilities, no way to regain them by exec (securebits), no new privileges."""
-    _check(_libc.prctl(PR_SET_SECUREBITS, SECUREBITS_ALL_LOCKED, 0, 0, 0), "securebits")
-    cap = 0
-    while _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0:
-        cap += 1
+def lock_privileges(with_securebits: bool = True) -> None:
+    """No way to regain capabilities by exec (securebits, bounding set), no new privileges.
+    The first two need CAP_SETPCAP (call before switching to the sandbox user); a process that
+    never had capabilities (the fallback of a grader that is not root) skips them."""
+    if with_securebits:
+        _check(_libc.prctl(PR_SET_SECUREBITS, SECUREBITS_ALL_LOCKED, 0, 0, 0), "securebits")
+        cap = 0
+        while _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0:
+            cap += 1
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+
+
+def drop_capabilities() -> None:
+    """No capabilities left in any set (a uid change keeps them under the locked securebits)."""
 
     class Header(ctypes.Structure):
         _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]

@@ -1,39 +1,35 @@
-"""``impl``: the code under test, as hidden and public tests see it.
+"""``impl``: the code under test, as hidden and public tests see it (see ``remote.py`` for the API).
 
-    impl.lstm_step_forward(x, h, c, Wx, Wh, b)             -> values (numpy/torch/builtins)
-    impl.lstm_step_forward.with_options(errstate=True)(...) -> the same, numpy errors raise
-    impl.init_forget_bias_.inplace(lstm, 1.0)              -> (return value, [args after the call])
-    cell = impl.PeepholeLSTMCell(4, 5)                      -> a RemoteHandle to an object in the child
-    cell(x, (h, c)); cell.state_dict(); cell.get("p_o")     -> calls and attribute values through it
-    impl.probe("output_grads", cell, [x, (h, c)], upstream) -> a fixed rnnkit probe run in the child
-
-Two implementations with one behaviour: ``SandboxedSubmission`` (a child process from the warm
-parent, restarted after a crash or timeout) and ``LocalSubmission`` (trusted mode, in-process,
-still through a wire round trip so values and verdicts are the same).
+Two implementations with one behaviour: ``SandboxedSubmission`` (``sandboxed.py``: a child process
+from the warm parent, restarted after a crash or timeout) and ``LocalSubmission`` (``local.py``:
+trusted mode, in-process, still through a wire round trip and the arena so values and verdicts
+are the same). This module holds what they share: building requests, placing the arguments in the
+shared arena, reading the in-place effects back from it, and turning replies into values or
+student-safe errors.
 """
 
 from __future__ import annotations
 
 import copy
-import time
-import types
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn
+
+import numpy as np
+import torch
 
 from rnnkit import wire
 from rnnkit.errors import (
     InputMutated,
     SubmissionCrashed,
     SubmissionForbidden,
-    SubmissionMissing,
     SubmissionProblem,
     SubmissionRaised,
-    SubmissionTimeout,
     raised_class,
 )
-from rnnkit.sandbox.client import ChildGone, ChildProcess, ChildTimeout, Zygote, ZygoteError
-from rnnkit.sandbox.executor import Executor, ExecutorSettings
+from rnnkit.sandbox.arena import Arena, ArenaRef, Slot
+from rnnkit.sandbox.executor import ExecutorSettings
+from rnnkit.sandbox.remote import CallOpts, RemoteCallable, RemoteHandle
 
 
 @dataclass(frozen=True)
@@ -50,75 +46,12 @@ class SubmissionSpec:
     # call timeout on every call cannot hold a class's grading for many minutes.
     budget_s: float = 120.0
     show_student_messages: bool = True
+    # Parameter names per function (from the exercise's public stub), for messages: "prev_c", not "#3"
+    parameters: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def executor_settings(self) -> ExecutorSettings:
         return ExecutorSettings(module_name=self.exercise_id, forbidden_ops=self.forbidden_ops,
                                 default_dtype=self.default_dtype)
-
-
-class RemoteHandle:
-    """An object that lives with the submission; every use is a request."""
-
-    def __init__(self, owner: Submission, handle_id: int, cls: str, generation: int) -> None:
-        self._owner, self._id, self._cls, self._generation = owner, handle_id, cls, generation
-
-    @property
-    def ref(self) -> wire.HandleRef:
-        if self._generation != self._owner.generation:
-            raise SubmissionCrashed(f"the {self._cls} object was lost when the submission process restarted")
-        return wire.HandleRef(self._id, self._cls)
-
-    @property
-    def cls_name(self) -> str:
-        return self._cls
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._owner.call(self, None, args, kwargs, CallOpts())
-
-    def __getattr__(self, name: str) -> RemoteCallable:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return RemoteCallable(self._owner, self, name, f"{self._cls}.{name}")
-
-    def get(self, name: str) -> Any:
-        """The value of an attribute (a tensor, a number, ...) of the remote object."""
-        return self._owner.getattr(self, name)
-
-    def __repr__(self) -> str:
-        return f"<{self._cls} in the submission>"
-
-
-@dataclass(frozen=True)
-class CallOpts:
-    errstate: bool = False
-    dtype: str | None = None
-    return_args: bool = False
-    check_mutation: bool = True
-    grad: bool = True
-
-
-class RemoteCallable:
-    """A function (or a method of a handle) of the submission."""
-
-    def __init__(self, owner: Submission, target: Any, method: str | None, label: str,
-                 opts: CallOpts | None = None) -> None:
-        self._owner, self._target, self._method, self._label = owner, target, method, label
-        self._opts = opts or CallOpts()
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._owner.call(self._target, self._method, args, kwargs, self._opts, self._label)
-
-    def with_options(self, **opts: Any) -> RemoteCallable:
-        merged = CallOpts(**{**asdict(self._opts), **opts})
-        return RemoteCallable(self._owner, self._target, self._method, self._label, merged)
-
-    def inplace(self, *args: Any, **kwargs: Any) -> tuple[Any, list[Any]]:
-        """Call an in-place API; returns (its return value, the positional arguments' state
-        afterwards: arrays, tensors, generators, torch modules as ModuleState). Pass the objects
-        whose state matters positionally; keyword arguments are not sent back."""
-        opts = CallOpts(**{**asdict(self._opts), "return_args": True, "check_mutation": False})
-        return self._owner.call(self._target, self._method, args, kwargs, opts, self._label,  # type: ignore[no-any-return]
-                                with_args=True)
 
 
 class Submission:
@@ -128,6 +61,7 @@ class Submission:
         self.spec = spec
         self.generation = 0
         self.isolation: list[str] = []
+        self.child_uid: int | None = None  # the uid the submission ran as, read from the host's /proc
         # A rule broken in the source itself (a banned import): every call fails as forbidden.
         self._load_error: SubmissionProblem | None = (
             SubmissionForbidden(static_violation) if static_violation else None)
@@ -153,6 +87,10 @@ class Submission:
     def _request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
         raise NotImplementedError
 
+    def _arena(self) -> Arena | None:
+        """The arena of the current child (started if needed), or None."""
+        return None
+
     def take_output(self) -> str:
         return ""
 
@@ -168,16 +106,23 @@ class Submission:
     def call(self, target: Any, method: str | None, args: tuple[Any, ...], kwargs: dict[str, Any],
              opts: CallOpts, label: str | None = None, with_args: bool = False) -> Any:
         label = label or (target.cls_name if isinstance(target, RemoteHandle) else str(method))
+        plain_args, plain_kwargs = [self._arg(a) for a in args], {k: self._arg(v) for k, v in kwargs.items()}
+        arena = self._arena()
+        slots: list[Slot] = []
+        if arena is not None:
+            plain_args, plain_kwargs, slots = arena.place(plain_args, plain_kwargs, self._module_dtype(opts))
         message = {"op": "call", "target": self._target(target), "method": method,
-                   "args": [self._arg(a) for a in args],
-                   "kwargs": {k: self._arg(v) for k, v in kwargs.items()}, "opts": asdict(opts)}
+                   "args": plain_args, "kwargs": plain_kwargs, "opts": asdict(opts)}
         reply = self._checked(message, label, self.spec.call_timeout_s)
-        mutated = reply.get("mutated") or []
-        if mutated:
-            which = ", ".join(f"#{i + 1}" for i in mutated if isinstance(i, int))
-            raise InputMutated(f"{label} changed its input argument {which} in place; work on a copy")
+        if opts.check_mutation and not opts.return_args and arena is not None:
+            changed = list(dict.fromkeys(s.arg for s in slots if arena.changed(s)))
+            if changed:
+                raise InputMutated(f"{label} changed its input {self._names(target, method, changed)} "
+                                   "in place; work on a copy")
         if with_args:
-            return reply.get("value"), list(reply.get("args_after") or [])
+            reported = reply.get("args_after")
+            reported = reported if isinstance(reported, list) else []
+            return reply.get("value"), self._args_after(arena, plain_args, slots, reported)
         return reply.get("value")
 
     def getattr(self, handle: RemoteHandle, name: str) -> Any:
@@ -197,6 +142,57 @@ class Submission:
     def function(self, name: str) -> wire.FunctionRef:
         """Pass a submission function as an argument (to a probe, say)."""
         return wire.FunctionRef(name)
+
+    # the arena: arguments in, in-place effects out
+    def _module_dtype(self, opts: CallOpts) -> Any:
+        """Module tensors are placed in the dtype the child will build the module in, so that the
+        module's parameters can be views of the arena."""
+        name = opts.dtype or self.spec.default_dtype
+        if not name:
+            return None
+        dtype = getattr(torch, name)
+
+        def convert(ms: wire.ModuleState) -> wire.ModuleState:
+            return replace(ms, state={k: (v.to(dtype) if isinstance(v, torch.Tensor) and v.is_floating_point() else v)
+                                      for k, v in ms.state.items()})
+        return convert
+
+    def _args_after(self, arena: Arena | None, sent: list[Any], slots: list[Slot], reported: list[Any]) -> list[Any]:
+        """The positional arguments' state after an in-place call: arrays and module tensors read
+        from the arena; the child's own report only for the rest (generators, numbers) and for
+        the parameter flags, which can only cost points."""
+        by_ref = {s.ref: s for s in slots}
+        out = []
+        for index, value in enumerate(sent):
+            told = reported[index] if index < len(reported) else None
+            mine = [s for s in slots if s.arg == index]
+            if arena is None or not mine:
+                out.append(told)
+            elif isinstance(value, wire.ModuleState):
+                out.append(self._module_after(arena, value, mine, told))
+            else:
+                out.append(_restore(value, arena, by_ref))
+        return out
+
+    def _module_after(self, arena: Arena, sent: wire.ModuleState, slots: list[Slot], told: Any) -> wire.ModuleState:
+        state = {s.path[-1]: _rebuild(s.ref, arena.bytes_now(s)) for s in slots if s.path[-2:-1] == ("state",)}
+        flags: dict[str, dict[str, bool]] = {}
+        for name, tensor in state.items():
+            reported = told.flags.get(name, {}) if isinstance(told, wire.ModuleState) else {}
+            own = told.state.get(name) if isinstance(told, wire.ModuleState) else None
+            # The Parameter the grader handed over must be the one holding the new values.
+            kept = isinstance(own, torch.Tensor) and own.shape == tensor.shape and bool(
+                torch.equal(own.to(tensor.dtype).nan_to_num(), tensor.nan_to_num()))
+            flags[name] = {k: bool(reported.get(k, False)) for k in ("parameter", "leaf", "requires_grad")}
+            flags[name]["parameter"] = flags[name]["parameter"] and kept
+        return wire.ModuleState(sent.cls, dict(sent.kwargs), state, flags)
+
+    def _names(self, target: Any, method: str | None, changed: list[int | str]) -> str:
+        """"prev_c" for the third parameter of a function whose signature the kit knows."""
+        fn = target.name if isinstance(target, wire.FunctionRef) and method is None else None
+        params = self.spec.parameters.get(fn or "", ())
+        names = [c if isinstance(c, str) else params[c] if c < len(params) else f"#{c + 1}" for c in changed]
+        return ("argument " if len(names) == 1 else "arguments ") + ", ".join(names)
 
     # helpers
     def _target(self, target: Any) -> Any:
@@ -242,120 +238,28 @@ class Submission:
         return as_class(f"{label} raised {type_name}{text}{where}", type_name)
 
 
-class SandboxedSubmission(Submission):
-    """The submission in a sandbox child forked from the warm parent; restarted when it dies."""
-
-    def __init__(self, spec: SubmissionSpec, zygote: Zygote, static_violation: str | None = None) -> None:
-        super().__init__(spec, static_violation)
-        self.zygote = zygote
-        self.child: ChildProcess | None = None
-        self._timed_out: set[str] = set()  # what already ran out of time (see _raw)
-        self._spent_s = 0.0  # wall time of every request so far (the budget)
-
-    def _ensure_child(self) -> ChildProcess:
-        self._raise_load_error()
-        if self.child is not None and self.child.alive:
-            return self.child
-        if self.spec.file is None or not self.spec.file.is_file():
-            self._fail_load(SubmissionMissing(f"no file {self.spec.exercise_id}.py in the submission"))
-        settings = {"file": self.spec.file.name, "module_name": self.spec.exercise_id,
-                    "forbidden_ops": sorted(self.spec.forbidden_ops), "default_dtype": self.spec.default_dtype}
-        try:
-            child = self.zygote.spawn({self.spec.file.name: self.spec.file}, settings)
-        except ZygoteError as exc:
-            raise SubmissionCrashed(f"could not start the sandbox: {exc}") from exc
-        self.generation += 1
-        self.child, self.isolation = child, child.isolation
-        try:
-            self._raw(child, {"op": "load"}, self.spec.load_timeout_s, "import")
-        except SubmissionProblem as exc:
-            self._fail_load(exc)
-        return child
-
-    def _raw(self, child: ChildProcess, message: dict[str, Any], timeout: float, label: str) -> dict[str, Any]:
-        if label in self._timed_out:
-            # One time-out per function: a hanging submission costs its timeout once, not per test.
-            raise SubmissionTimeout(f"{label} did not finish within {timeout:g} s (earlier call; not called again)")
-        self._check_budget(label)
-        budget, left = self.spec.budget_s, self.spec.budget_s - self._spent_s
-        started = time.monotonic()
-        try:
-            reply = child.request(message, min(timeout, left), self._resolve)
-        except ChildTimeout:
-            if left < timeout:
-                raise SubmissionTimeout(f"{label} was stopped: this exercise used up its {budget:g} s "
-                                        f"time budget") from None
-            self._timed_out.add(label)
-            raise SubmissionTimeout(f"{label} did not finish within {timeout:g} s") from None
-        except ChildGone as exc:
-            raise SubmissionCrashed(f"{label}: {exc}") from None
-        finally:
-            self._spent_s += time.monotonic() - started
-        if message["op"] == "load":
-            if "forbidden" in reply:
-                raise SubmissionForbidden(f"importing the file used {reply['forbidden']}, which this exercise forbids")
-            if "raised" in reply:
-                raise self._import_failed(reply)
-        return reply
-
-    def _check_budget(self, label: str) -> None:
-        if self._spent_s >= self.spec.budget_s:
-            raise SubmissionTimeout(f"{label} was not called: this exercise used up its "
-                                    f"{self.spec.budget_s:g} s time budget")
-
-    def _request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
-        target = message.get("target")
-        owner = getattr(target, "name", None) or getattr(target, "cls", None) or str(message.get("name", ""))
-        label = f"{owner}.{message['method']}" if message.get("method") else str(owner or message["op"])
-        self._check_budget(label)  # before a restart: a spent budget starts no new process
-        child = self._ensure_child()
-        return self._raw(child, message, timeout, label)
-
-    def take_output(self) -> str:
-        return self.child.drain.take() if self.child is not None else ""
-
-    def close(self) -> None:
-        if self.child is not None:
-            self.child.close()
-            self.child = None
+def _restore(value: Any, arena: Arena, by_ref: dict[ArenaRef, Slot]) -> Any:
+    """A placed argument (arrays inside tuples, lists, dicts) with its arrays as they are now."""
+    if isinstance(value, ArenaRef):
+        return _rebuild(value, arena.bytes_now(by_ref[value]))
+    if isinstance(value, (list, tuple)):
+        items = [_restore(v, arena, by_ref) for v in value]
+        return items if isinstance(value, list) else tuple(items)
+    if type(value) is dict:
+        return {k: _restore(v, arena, by_ref) for k, v in value.items()}
+    return value
 
 
-class LocalSubmission(Submission):
-    """Trusted local mode: the submission runs in this process (for a student with a debugger)."""
+def _rebuild(ref: ArenaRef, raw: bytes) -> Any:
+    """An argument's bytes after the call, as the kind of value it was sent as."""
+    if ref.lib == "torch":
+        return torch.frombuffer(bytearray(raw), dtype=torch.uint8).view(wire.TORCH_DTYPES[ref.dtype]).reshape(ref.shape)
+    return np.frombuffer(raw, dtype=wire.NUMPY_DTYPES[ref.dtype]).reshape(ref.shape).copy()
 
-    def __init__(self, spec: SubmissionSpec, static_violation: str | None = None,
-                 module: types.ModuleType | None = None) -> None:
-        """``module``: an already loaded module to test (a notebook's namespace) instead of the file."""
-        super().__init__(spec, static_violation)
-        self.isolation = ["none (trusted local mode)"]
-        self.executor: Executor | None = None
-        if module is not None:
-            self.executor = Executor(Path(f"{spec.exercise_id}.py"), spec.executor_settings(), module=module)
 
-    def _ensure_loaded(self) -> Executor:
-        self._raise_load_error()
-        if self.executor is not None:
-            return self.executor
-        if self.spec.file is None or not self.spec.file.is_file():
-            self._fail_load(SubmissionMissing(f"no file {self.spec.exercise_id}.py in the submission"))
-        executor = Executor(self.spec.file.resolve(), self.spec.executor_settings())
-        reply = executor.load()
-        self.generation += 1
-        if "forbidden" in reply:
-            self._fail_load(SubmissionForbidden(
-                f"importing the file used {reply['forbidden']}, which this exercise forbids"))
-        if "raised" in reply:
-            self._fail_load(self._import_failed(reply))
-        self.executor = executor
-        return executor
+# The implementations, importable from here as before.
+from rnnkit.sandbox.local import LocalSubmission  # noqa: E402
+from rnnkit.sandbox.sandboxed import SandboxedSubmission  # noqa: E402
 
-    def _request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
-        executor = self._ensure_loaded()
-        request = wire.decode(wire.encode(message), resolve=executor.resolve)
-        reply = executor.handle(request)
-        try:
-            frame = wire.encode(reply, on_unknown=executor.keep)
-        except wire.WireError as exc:
-            frame = wire.encode({"raised": "TypeError", "msg": f"returned a value that cannot be graded ({exc})",
-                                 "where": ""})
-        return wire.decode(frame, resolve=self._resolve)  # type: ignore[no-any-return]
+__all__ = ["CallOpts", "LocalSubmission", "RemoteCallable", "RemoteHandle", "SandboxedSubmission",
+           "Submission", "SubmissionSpec"]

@@ -5,9 +5,11 @@ It never loads hidden tests, solutions or seeds, and it never reads submission f
 forks inherits nothing worth stealing.
 
 Control protocol on the Unix socket FD (SOCK_SEQPACKET, one JSON message per packet):
-grader -> zygote: ``{"files": {name: host_path}, "settings": {...}, "namespaces": bool}`` with two
-file descriptors attached (the child's data socket, the write end of its output pipe);
-zygote -> grader: ``{"pid": intermediate_pid}``.
+grader -> zygote: ``{"files": [name, ...], "settings": {...}, "namespaces": bool, "limits": {...}}``
+with file descriptors attached: the child's data socket, the write end of its output pipe, the
+shared argument arena (see ``arena.py``), then one read-only descriptor per file, opened by the
+grader without following links (the zygote never opens a submission path itself);
+zygote -> grader: ``{"pid": intermediate_pid, "memory_cgroup": path or null}``.
 
 Each spawn forks an *intermediate* process that enters new namespaces and forks the *child*
 (pid 1 of the new pid namespace). The intermediate tells the grader the child's pid (first frame
@@ -26,6 +28,7 @@ import signal
 import socket
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +36,13 @@ import numpy as np
 import torch
 
 from rnnkit import wire
-from rnnkit.sandbox import cgroups, isolation
+from rnnkit.sandbox import cgroups, isolation, seccomp
+from rnnkit.sandbox.arena import Arena
 from rnnkit.sandbox.executor import Executor, ExecutorSettings
 
 MAX_FILE_BYTES = 2 << 20
+MAX_FILES = 8
+FIXED_FDS = 3  # data socket, output pipe, arena
 PR_SET_PDEATHSIG = 1
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -57,61 +63,86 @@ def warm_up() -> None:
     np.tanh(np.linspace(-1, 1, 8)) @ np.ones(8)
 
 
+@dataclass
+class CgroupParents:
+    """The warm parent's cgroups under which each child gets its caps (None: not offered)."""
+
+    pids: Path | None
+    memory: Path | None
+
+    @classmethod
+    def make(cls) -> CgroupParents:
+        name = f"rnnkit-{os.getpid()}"
+        return cls(cgroups.make_parent(cgroups.PIDS, name), cgroups.make_parent(cgroups.MEMORY, name))
+
+    def each(self) -> list[Path]:
+        return [p for p in (self.pids, self.memory) if p is not None]
+
+
 def serve(control: socket.socket) -> None:
     mountpoint = Path(tempfile.mkdtemp(prefix="rnnkit-root-"))
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # intermediates are reaped by the kernel
-    pids_parent = cgroups.make_parent(f"rnnkit-{os.getpid()}")
+    parents = CgroupParents.make()
     try:
         control.send(b'{"ready": true}')
         while True:
             try:
-                message, fds, _flags, _addr = socket.recv_fds(control, 1 << 16, 2)
+                message, fds, _flags, _addr = socket.recv_fds(control, 1 << 16, FIXED_FDS + MAX_FILES)
             except ConnectionError:
                 return  # the grader closed its end (with our last answer unread): nothing more to do
             if not message:
                 return
             request = json.loads(message)
-            if len(fds) != 2:
+            names = request.get("files")
+            if (len(fds) < FIXED_FDS or type(names) is not list
+                    or len(names) != len(fds) - FIXED_FDS):
                 for fd in fds:
                     os.close(fd)
-                control.send(b'{"error": "expected two file descriptors"}')
+                control.send(b'{"error": "expected a socket, a pipe, an arena and one descriptor per file"}')
                 continue
-            if pids_parent is not None:
-                cgroups.sweep(pids_parent)  # the cgroups of children that have ended
+            for parent in parents.each():
+                cgroups.sweep(parent)  # the cgroups of children that have ended
             pid = os.fork()
             if pid == 0:
                 control.close()
-                _intermediate(request, fds[0], fds[1], mountpoint, pids_parent)
+                _intermediate(request, fds, mountpoint, parents)
             for fd in fds:
                 os.close(fd)
-            control.send(json.dumps({"pid": pid}).encode())
+            memory = parents.memory / f"child-{pid}" if parents.memory is not None else None
+            control.send(json.dumps({"pid": pid, "memory_cgroup": str(memory) if memory else None}).encode())
     finally:
         shutil.rmtree(mountpoint, ignore_errors=True)
-        if pids_parent is not None:
-            cgroups.sweep(pids_parent, remove_parent=True)
+        for parent in parents.each():
+            cgroups.sweep(parent, remove_parent=True)
 
 
-def _read_allowed(files: dict[str, str]) -> dict[str, bytes]:
-    """The allow-listed submission files, read by trusted code before isolation starts."""
+def _read_allowed(names: list[Any], fds: list[int]) -> dict[str, bytes]:
+    """The allow-listed submission files, read from the grader's descriptors before isolation."""
     out = {}
-    for name, host_path in files.items():
-        if "/" in name or name.startswith("."):
+    for name, fd in zip(names, fds, strict=True):
+        if type(name) is not str or "/" in name or name.startswith(".") or not name:
             continue
-        with open(host_path, "rb") as fh:
+        with os.fdopen(fd, "rb", closefd=False) as fh:
             out[name] = fh.read(MAX_FILE_BYTES + 1)[:MAX_FILE_BYTES]
     return out
 
 
-def _intermediate(request: dict[str, Any], data_fd: int, out_fd: int, mountpoint: Path,
-                  pids_parent: Path | None) -> None:
+def _intermediate(request: dict[str, Any], fds: list[int], mountpoint: Path, parents: CgroupParents) -> None:
     code = 0
+    data_fd, out_fd, arena_fd = fds[:FIXED_FDS]
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         _die_with_parent()
-        files = _read_allowed(request["files"])
+        files = _read_allowed(request["files"], fds[FIXED_FDS:])
+        for fd in fds[FIXED_FDS:]:
+            os.close(fd)
+        limits = isolation.Limits(**request.get("limits", {}))
         layers = ["process", "python-isolated", "scrubbed-env"]
-        if pids_parent is not None and cgroups.join_child(pids_parent):  # before the user namespace
-            layers.append("pids-limit")
+        # Before the user namespace: afterwards the cgroup files are no longer ours.
+        if parents.pids is not None and cgroups.join_child(cgroups.PIDS, parents.pids, cgroups.PIDS_MAX):
+            layers.append(cgroups.PIDS.layer)
+        if parents.memory is not None and cgroups.join_child(cgroups.MEMORY, parents.memory, limits.memory_bytes):
+            layers.append(cgroups.MEMORY.layer)
         if request.get("namespaces", True):
             layers += isolation.enter_namespaces()
         scratch: Path | None = None
@@ -125,13 +156,14 @@ def _intermediate(request: dict[str, Any], data_fd: int, out_fd: int, mountpoint
             os.close(go_write)
             os.read(go_read, 1)
             os.close(go_read)
-            _child(request, files, layers, scratch, data_fd, out_fd, mountpoint)
+            _child(request, files, layers, scratch, (data_fd, out_fd, arena_fd), mountpoint, limits)
         os.close(go_read)
         sock = socket.socket(fileno=data_fd)
         wire.send_frame(sock, wire.encode({"pid": child}))
         os.write(go_write, b"x")
         os.close(go_write)
         os.close(out_fd)
+        os.close(arena_fd)
         sock.detach()
         os.close(data_fd)
         os.waitpid(child, 0)
@@ -142,21 +174,27 @@ def _intermediate(request: dict[str, Any], data_fd: int, out_fd: int, mountpoint
     os._exit(code)
 
 
-def _child(request: dict[str, Any], files: dict[str, bytes], layers: list[str],
-           scratch: Path | None, data_fd: int, out_fd: int, mountpoint: Path) -> None:
+def _child(request: dict[str, Any], files: dict[str, bytes], layers: list[str], scratch: Path | None,
+           fds: tuple[int, int, int], mountpoint: Path, limits: isolation.Limits) -> None:
+    data_fd, out_fd, arena_fd = fds
     sock = socket.socket(fileno=data_fd)
     try:
         os.setsid()
         _die_with_parent()
-        limits = isolation.Limits(**request.get("limits", {}))
+        arena = Arena.attach(arena_fd)
         if scratch is None:
             isolation.build_private_root(mountpoint, files, limits)
             layers.append("private-root")
-            isolation.drop_capabilities()
-            layers.append("no-capabilities")
+            work = Path("/submission")
         else:
             os.chdir(scratch)
             layers.append("scratch-dir")
+            work = scratch
+        isolation.lock_privileges(with_securebits=scratch is None or os.getuid() == 0)
+        if os.getuid() == 0 and isolation.switch_to_sandbox_user(work) and "unprivileged-user" not in layers:
+            layers.append("unprivileged-user")
+        isolation.drop_capabilities()
+        layers.append("no-capabilities")
         layers.append("process-group")
         isolation.apply_rlimits(limits)
         layers.append("rlimits")
@@ -177,7 +215,11 @@ def _child(request: dict[str, Any], files: dict[str, bytes], layers: list[str],
             ExecutorSettings(module_name=settings["module_name"],
                              forbidden_ops=frozenset(settings.get("forbidden_ops", [])),
                              default_dtype=settings.get("default_dtype")),
+            arena=arena,
         )
+        if seccomp.supported():
+            seccomp.install()  # last: setup above needs mounts and a uid change
+            layers.append("syscall-filter")
     except BaseException as exc:  # noqa: BLE001 - report, then die
         try:
             wire.send_frame(sock, wire.encode({"setup_failed": f"{type(exc).__name__}: {exc}"}))
@@ -196,7 +238,7 @@ def _serve_requests(sock: socket.socket, executor: Executor) -> None:
             os._exit(0)
         request_id = None
         try:
-            request = wire.decode(frame, resolve=executor.resolve)
+            request = wire.decode(frame, resolve=executor.resolve, arena=executor.arena)
             request_id = request.get("id")
             if request.get("op") == "exit":
                 os._exit(0)
