@@ -15,6 +15,7 @@ from rnnkit import __version__
 from rnnkit.exercise import MetadataError
 from rnnkit.grader import GradingError, RunOptions
 from rnnkit.kit import Kit, KitError, find_kit
+from rnnkit.safetext import terminal
 from rnnkit.mutants import MutantError
 from rnnkit.stubgen import StubError
 
@@ -32,7 +33,7 @@ def _kit() -> Kit:
 
 
 def _fail(exc: Exception, code: int = EXIT_BROKEN) -> None:
-    console.print(f"[red]error:[/] {exc}")
+    console.print("[red]error:[/] ", terminal(exc), sep="")
     sys.exit(code)
 
 
@@ -135,13 +136,14 @@ def grade(path: Path, out: Path | None, exercises: str | None, module: str | Non
         results = run_grade(kit, chosen, path.resolve(), options)
     except GradingError as exc:
         _fail(exc)
+    if out is not None:
+        results.write(out)  # first: nothing printed below can cost the record
     console.print(results_table(results))
     console.print(f"seed {results.seed} · isolation: {', '.join(results.isolation)} · {results.duration_s:.1f} s")
     if not results.grader_files_hidden:
         console.print(f"[yellow]warning:[/] {EXPOSED_KIT_WARNING}")
     if out is not None:
-        results.write(out)
-        console.print(f"results written to {out}")
+        console.print(terminal(f"results written to {out}"))
 
 
 @main.command()

@@ -185,7 +185,8 @@ class GradingSession:
         static = self._static_scan(ctx, file)
         sub: Submission
         if self.sandboxed:
-            zygote = shared_zygote(namespaces=not self.config.getoption("rnnkit_no_namespaces", False))
+            zygote = shared_zygote(namespaces=not self.config.getoption("rnnkit_no_namespaces", False),
+                                   flavor=zygote_flavor(ctx.meta))
             sub = SandboxedSubmission(spec, zygote, static_violation=static, below=self.submission_root())
         else:
             loaded = getattr(self.config.pluginmanager.get_plugin("rnnkit-loaded-modules"), "modules", {})
@@ -255,6 +256,11 @@ class GradingSession:
     def close(self) -> None:
         for exercise_id in list(self.submissions):
             self.release(exercise_id)
+
+
+def zygote_flavor(meta: ExerciseMeta) -> str:
+    """Numpy-only exercises run in children of a warm parent that never imported torch."""
+    return "numpy" if "torch" in meta.forbidden_imports else "torch"
 
 
 def parameter_names(stub: Path) -> dict[str, tuple[str, ...]]:
@@ -347,8 +353,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         _session(config).contexts[ctx.meta.id] = ctx
     grading = _session(config)
     if grading.contexts and grading.sandboxed:
-        # Start the warm parent now: it imports torch while the first tests are set up.
-        shared_zygote(namespaces=not config.getoption("rnnkit_no_namespaces", False))
+        # Start the warm parents now: they import torch (or numpy) while the first tests are set up.
+        for flavor in sorted({zygote_flavor(ctx.meta) for ctx in grading.contexts.values()}):
+            shared_zygote(namespaces=not config.getoption("rnnkit_no_namespaces", False), flavor=flavor)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -6,6 +6,7 @@ from rich.table import Table
 from rich.text import Text
 
 from rnnkit.results import ExerciseResult, Results
+from rnnkit.safetext import terminal
 
 STATUS_STYLE = {"passed": "green", "failed": "red", "error": "red", "timeout": "magenta",
                 "crashed": "magenta", "forbidden": "bold red", "missing": "yellow"}
@@ -27,14 +28,14 @@ def task_table(result: ExerciseResult, title: str) -> Table:
     table.add_column("points", justify="right")
     table.add_column("message", overflow="fold")
     for task in result.tasks:
-        table.add_row(str(task.task), task.name, status_text(task.status),
-                      f"{_points(task.points)}/{_points(task.max_points)}", task.message)
+        table.add_row(str(task.task), terminal(task.name), status_text(task.status),
+                      f"{_points(task.points)}/{_points(task.max_points)}", terminal(task.message))
     return table
 
 
 def results_table(results: Results, title: str | None = None) -> Table:
     """One row per exercise: points, then each task's status; a total row at the end."""
-    table = Table(title=title or f"{results.submission}", title_justify="left")
+    table = Table(title=terminal(title or results.submission), title_justify="left")
     table.add_column("exercise")
     table.add_column("points", justify="right")
     table.add_column("tasks")
@@ -45,7 +46,7 @@ def results_table(results: Results, title: str | None = None) -> Table:
             tasks.append(f"{task.task}:", style="dim")
             tasks.append(f"{task.status} ", style=STATUS_STYLE.get(task.status, ""))
         problem = next((f"task {t.task}: {t.message}" for t in ex.tasks if t.status != "passed"), "")
-        table.add_row(exercise_id, f"{_points(ex.points)}/{_points(ex.max_points)}", tasks, problem)
+        table.add_row(terminal(exercise_id), f"{_points(ex.points)}/{_points(ex.max_points)}", tasks, terminal(problem))
     table.add_section()
     share = 100 * results.points / results.max_points if results.max_points else 0.0
     table.add_row("total", f"{_points(results.points)}/{_points(results.max_points)}", f"{share:.0f}%", "")

@@ -16,6 +16,7 @@ from rnnkit.grader import RunOptions, run_public
 from rnnkit.kit import Exercise, Kit
 from rnnkit.progress import Progress as StudentProgress
 from rnnkit.render import task_table
+from rnnkit.safetext import terminal
 
 STATE_STYLE = {"solved": "green", "failing": "red", "edited": "yellow", "todo": "dim", "missing": "magenta"}
 
@@ -173,7 +174,8 @@ def check(kit: Kit, exercise: Exercise | None, console: Console, sandbox: bool =
     passed = all(t.status == "passed" for t in result.tasks)
     for task in result.tasks:
         if task.stdout.strip():
-            console.print(Panel(task.stdout.rstrip(), title=f"task {task.task}: your code printed", title_align="left"))
+            console.print(Panel(terminal(task.stdout.rstrip()), title=f"task {task.task}: your code printed",
+                                title_align="left"))
     if passed:
         console.print(f"[green]{exercise.meta.short_id} passes its public tests.[/] The hidden grader uses "
                       "other inputs too. `rnnkit list` shows what is next.")

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from rnnkit.course.assignments import AssignmentError
 from rnnkit.course.coursedir import STUDENT_ID, CourseError, load_course
+from rnnkit.safetext import terminal
 
 console = Console(highlight=False)
 COURSE_OPTION = click.option("--course", "course_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -19,7 +20,7 @@ COURSE_OPTION = click.option("--course", "course_dir", type=click.Path(file_okay
 
 
 def _fail(exc: Exception) -> None:
-    console.print(f"[red]error:[/] {exc}")
+    console.print("[red]error:[/] ", terminal(exc), sep="")
     sys.exit(3 if isinstance(exc, CourseError) else 2)
 
 
@@ -97,8 +98,8 @@ def autograde(assignment: str, course_dir: Path, students: tuple[str, ...]) -> N
             def done(outcome: StudentOutcome) -> None:
                 bar.advance(task)
                 points = f"{outcome.points:g}/{outcome.max_points:g}" if outcome.graded else "not graded"
-                table.add_row(outcome.student, points, f"{outcome.penalty:g}", "; ".join(outcome.problems),
-                              "; ".join(outcome.flags))
+                table.add_row(terminal(outcome.student), points, f"{outcome.penalty:g}",
+                              terminal("; ".join(outcome.problems)), terminal("; ".join(outcome.flags)))
 
             outcomes = run_autograde(loaded, assignment, chosen, on_student=done)
     except (CourseError, AssignmentError) as exc:

@@ -7,9 +7,10 @@ Text is escaped at the last moment: ``table`` escapes every plain ``str`` cell, 
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from rnnkit import safetext
 
 # One colour per status, the same in badges and plots.
 STATUS_COLOURS = {
@@ -64,7 +65,7 @@ Cell = str | Raw
 
 
 def esc(text: str) -> str:
-    return html.escape(text, quote=True)
+    return safetext.html(text)  # submission text: no markup, no control characters, always encodable
 
 
 def cell_html(cell: Cell) -> str:

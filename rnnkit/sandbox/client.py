@@ -196,14 +196,15 @@ def isolation_defaults() -> Any:
     return Limits()
 
 
-_SHARED: dict[bool, Zygote] = {}
+_SHARED: dict[tuple[bool, str], Zygote] = {}
 
 
-def shared_zygote(namespaces: bool = True) -> Zygote:
-    """One warm parent per process and isolation choice, reused by every grading run in it."""
-    zygote = _SHARED.get(namespaces)
+def shared_zygote(namespaces: bool = True, flavor: str = "torch") -> Zygote:
+    """One warm parent per process, isolation choice and flavor ("torch", or "numpy" for numpy-only
+    exercises: torch never imported), reused by every grading run in it."""
+    zygote = _SHARED.get((namespaces, flavor))
     if zygote is None or not zygote.running:
-        zygote = _SHARED[namespaces] = Zygote(namespaces=namespaces)
+        zygote = _SHARED[(namespaces, flavor)] = Zygote(namespaces=namespaces, flavor=flavor)
     return zygote
 
 
@@ -217,12 +218,13 @@ def _close_shared() -> None:
 class Zygote:
     """The warm parent process. Thread-compatible: spawns are serialised by a lock."""
 
-    def __init__(self, namespaces: bool = True, start_timeout: float = 120.0) -> None:
+    def __init__(self, namespaces: bool = True, start_timeout: float = 120.0, flavor: str = "torch") -> None:
         self.namespaces = namespaces
+        self.flavor = flavor
         self._lock = threading.Lock()
         self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-m", "rnnkit.sandbox.zygote", str(theirs.fileno())],
+            [sys.executable, "-I", "-m", "rnnkit.sandbox.zygote", str(theirs.fileno()), flavor],
             pass_fds=[theirs.fileno()], env=SCRUBBED_ENV, stdin=subprocess.DEVNULL,
             cwd="/", start_new_session=True,
         )

@@ -34,13 +34,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
-from rnnkit import probes
 from rnnkit.guards import ForbiddenCall, forbid
 from rnnkit.sandbox import tripwires
 from rnnkit.sandbox.arena import Arena
 from rnnkit.wire import HandleRef, ModuleState, WireError
+from rnnkit.wire.types import torch
 
 MAX_MESSAGE_CHARS = 400
 
@@ -133,7 +132,7 @@ class Executor:
             args, kwargs = self._materialise(request["args"], opts), self._materialise(request["kwargs"], opts)
             return self._run(lambda: fn(*args, **kwargs), opts, args)
         if op == "probe":
-            probe = probes.PROBES.get(request.get("name", ""))
+            probe = _probe(request.get("name", ""))
             if probe is None:
                 return {"raised": "LookupError", "msg": "unknown probe", "where": ""}
             opts = CallOptions.from_dict(request.get("opts"))
@@ -174,6 +173,8 @@ class Executor:
             return self._forbidden(mode.violations[0], error)
         if tampered:
             return self._forbidden(tampered, error)
+        if torch is None and isinstance(error, ImportError) and (error.name or "").split(".")[0] == "torch":
+            return self._forbidden("torch (this exercise is numpy only)", error)
         if error is not None:
             return self._raised(error)
         reply: dict[str, Any] = {"value": value}
@@ -188,12 +189,13 @@ class Executor:
             if opts.errstate:
                 stack.enter_context(np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"))
             dtype = opts.dtype or self.settings.default_dtype
-            if dtype:
+            if dtype and torch is not None:
                 # Only around the call: in trusted local mode this process is the grader's.
                 previous = torch.get_default_dtype()
                 torch.set_default_dtype(getattr(torch, dtype))
                 stack.callback(torch.set_default_dtype, previous)
-            stack.enter_context(torch.set_grad_enabled(opts.grad))
+            if torch is not None:
+                stack.enter_context(torch.set_grad_enabled(opts.grad))
             mode = stack.enter_context(forbid(self.settings.forbidden_ops))
             yield mode
 
@@ -220,14 +222,24 @@ class Executor:
         return {"forbidden": api, "where": self._where(exc)}
 
 
+def _probe(name: str) -> Any:
+    """A probe by name (probes need torch: a numpy-only child has none)."""
+    if torch is None:
+        return None
+    from rnnkit import probes
+
+    return probes.PROBES.get(name)
+
+
 def _as_value(value: Any) -> Any:
     """An argument's state after an in-place call, as a wire value."""
-    if isinstance(value, torch.nn.Module):
+    if torch is not None and isinstance(value, torch.nn.Module):
         try:
             return ModuleState.of(value)
         except WireError:
             return None
-    if isinstance(value, (np.ndarray, torch.Tensor, torch.Generator, np.random.Generator)):
+    if isinstance(value, (np.ndarray, np.random.Generator)) or (
+            torch is not None and isinstance(value, (torch.Tensor, torch.Generator))):
         return value
     if isinstance(value, (int, float, str, bool)) or value is None:
         return value

@@ -166,7 +166,8 @@ def _system_paths() -> list[Path]:
     return paths
 
 
-def build_private_root(mountpoint: Path, files: dict[str, bytes], limits: Limits) -> None:
+def build_private_root(mountpoint: Path, files: dict[str, bytes], limits: Limits,
+                       hidden: list[Path] | None = None) -> None:
     """In the grandchild (pid 1 of the new pid namespace): pivot into a minimal root.
 
     Afterwards ``/`` holds: read-only system and Python folders, ``/proc`` of this namespace only,
@@ -186,6 +187,10 @@ def build_private_root(mountpoint: Path, files: dict[str, bytes], limits: Limits
             continue  # already visible through an earlier bind
         _bind_readonly(real, root)
         bound.append(real)
+    for folder in hidden or []:  # an empty read-only folder over each (torch, for numpy exercises)
+        target = root / str(folder.resolve()).lstrip("/")
+        if target.is_dir():
+            _mount("tmpfs", str(target), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=555")
     # These folders may already exist when a bound path lies under them (a kit in /tmp/...).
     (root / "proc").mkdir(exist_ok=True)
     _mount("proc", str(root / "proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)

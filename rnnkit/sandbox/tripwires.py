@@ -27,7 +27,7 @@ ERRSTATE_FOR_CALLS = {"over": "raise", "invalid": "raise", "divide": "raise", "u
 
 def _watched() -> list[tuple[Any, str]]:
     """(owner, attribute) of every rnnkit function whose replacement would disarm a check."""
-    from rnnkit import guards, probes
+    from rnnkit import guards
     from rnnkit.sandbox import arena, executor
     from rnnkit.wire import decoding, encoding, modules
 
@@ -35,11 +35,14 @@ def _watched() -> list[tuple[Any, str]]:
         (guards, "forbid"), (guards.ForbidMode, "__torch_function__"), (guards.ForbidMode, "tampered"),
         (guards.ForbidMode, "__init__"), (executor.Executor, "_run"), (executor.Executor, "_guarded"),
         (executor.Executor, "handle"), (executor.Executor, "_materialise"), (executor.Executor, "load"),
-        (executor, "_as_value"), (arena.Arena, "array"), (modules.ModuleState, "build"),
+        (executor, "_as_value"), (executor, "_probe"), (arena.Arena, "array"), (modules.ModuleState, "build"),
         (modules.ModuleState, "of"), (encoding, "encode"), (encoding._Encoder, "enc"), (decoding, "decode"),
         (decoding._Decoder, "dec"), (Watch, "tampered"), (np, "geterr"),
     ]
-    pairs += [(probes, name) for name in vars(probes) if isinstance(getattr(probes, name), types.FunctionType)]
+    if modules.torch is not None:
+        from rnnkit import probes
+
+        pairs += [(probes, name) for name in vars(probes) if isinstance(getattr(probes, name), types.FunctionType)]
     return pairs
 
 

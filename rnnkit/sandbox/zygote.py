@@ -1,6 +1,9 @@
 """The warm parent: a clean interpreter with torch imported, forking one child per submission.
 
-Started by the grader as ``python -I -m rnnkit.sandbox.zygote FD`` with a scrubbed environment.
+Started by the grader as ``python -I -m rnnkit.sandbox.zygote FD FLAVOR`` with a scrubbed
+environment. FLAVOR ``torch`` imports torch once for every child; ``numpy`` (numpy-only exercises)
+never imports it, makes ``import torch`` fail in its children and hides torch's files from their
+private root, so torch is out of a numpy exercise's reach entirely (layer ``no-torch``).
 It never loads hidden tests, solutions or seeds, and it never reads submission files: a child it
 forks inherits nothing worth stealing.
 
@@ -19,6 +22,11 @@ requests on the data socket until EOF.
 
 from __future__ import annotations
 
+import sys
+
+if __name__ == "__main__" and sys.argv[2:3] == ["numpy"]:
+    sys.modules["torch"] = None  # type: ignore[assignment]  # ``import torch`` now raises ImportError
+
 import ctypes
 import io
 import json
@@ -26,19 +34,18 @@ import os
 import shutil
 import signal
 import socket
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from rnnkit import wire
 from rnnkit.sandbox import cgroups, isolation, seccomp
 from rnnkit.sandbox.arena import Arena
 from rnnkit.sandbox.executor import Executor, ExecutorSettings
+from rnnkit.wire.types import torch
 
 MAX_FILE_BYTES = 2 << 20
 MAX_FILES = 8
@@ -54,12 +61,13 @@ def _die_with_parent() -> None:
 def warm_up() -> None:
     """One thread for every torch op (forking after a multi-threaded op deadlocks the child),
     then pay torch's first-call costs once, here, instead of in every child."""
-    torch.set_num_threads(1)
-    torch.set_num_interop_threads(1)
-    a = torch.randn(4, 8, dtype=torch.float64, requires_grad=True)
-    cell = torch.nn.LSTMCell(8, 4).double()
-    h, c = cell(a)
-    (torch.sigmoid(h).sum() + torch.tanh(c).sum()).backward()  # type: ignore[no-untyped-call]
+    if torch is not None:
+        torch.set_num_threads(1)
+        torch.set_num_interop_threads(1)
+        a = torch.randn(4, 8, dtype=torch.float64, requires_grad=True)
+        cell = torch.nn.LSTMCell(8, 4).double()
+        h, c = cell(a)
+        (torch.sigmoid(h).sum() + torch.tanh(c).sum()).backward()  # type: ignore[no-untyped-call]
     np.tanh(np.linspace(-1, 1, 8)) @ np.ones(8)
 
 
@@ -77,6 +85,16 @@ class CgroupParents:
 
     def each(self) -> list[Path]:
         return [p for p in (self.pids, self.memory) if p is not None]
+
+
+def torch_folders() -> list[Path]:
+    """Where torch's files are (hidden from a numpy-only child's private root)."""
+    found = []
+    for entry in sys.path:
+        site = Path(entry)
+        if entry and (site / "torch" / "__init__.py").is_file():
+            found += [site / name for name in ("torch", "torchgen", "functorch") if (site / name).is_dir()]
+    return found
 
 
 def serve(control: socket.socket) -> None:
@@ -183,7 +201,8 @@ def _child(request: dict[str, Any], files: dict[str, bytes], layers: list[str], 
         _die_with_parent()
         arena = Arena.attach(arena_fd)
         if scratch is None:
-            isolation.build_private_root(mountpoint, files, limits)
+            hidden = torch_folders() if torch is None else []
+            isolation.build_private_root(mountpoint, files, limits, hidden=hidden)
             layers.append("private-root")
             work = Path("/submission")
         else:
@@ -195,6 +214,8 @@ def _child(request: dict[str, Any], files: dict[str, bytes], layers: list[str], 
             layers.append("unprivileged-user")
         isolation.drop_capabilities()
         layers.append("no-capabilities")
+        if torch is None:
+            layers.append("no-torch")
         layers.append("process-group")
         isolation.apply_rlimits(limits)
         layers.append("rlimits")

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import torch
 
 from rnnkit.sandbox.arena import Arena, ArenaRef
 from rnnkit.wire.modules import MODULE_CLASSES, MODULE_KWARGS, ModuleState
@@ -31,10 +30,11 @@ from rnnkit.wire.types import (
     NUMPY_DTYPES,
     TORCH_DTYPES,
     WireError,
+    torch,
 )
 
 Resolver = Callable[[str, Any], Any]
-_TORCH_GENERATOR_STATE_BYTES = len(torch.Generator().get_state())
+_TORCH_GENERATOR_STATE_BYTES = len(torch.Generator().get_state()) if torch is not None else 0
 
 
 @dataclass(frozen=True)
@@ -136,6 +136,8 @@ class _Decoder:
             if len(raw) != dtype.itemsize:
                 raise WireError("scalar size does not match its dtype")
             return np.frombuffer(raw, dtype=dtype)[0].copy()
+        if tag in ("__T", "__G", "__M") and torch is None:
+            raise WireError("torch values cannot cross into a numpy-only sandbox")
         if tag == "__T" and set(node) == {"__T", "dtype", "shape"}:
             return self._tensor(body, node["dtype"], node["shape"])
         if tag == "__A" and set(node) == {"__A", "dtype", "shape", "lib"} and self.limits.arena_refs:

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import torch
 
 from rnnkit.sandbox.arena import ArenaRef
 from rnnkit.wire.modules import MODULE_CLASSES, ModuleState
@@ -25,6 +24,7 @@ from rnnkit.wire.types import (
     HandleRef,
     WireError,
     array_bytes,
+    torch,
 )
 
 
@@ -55,7 +55,7 @@ class _Encoder:
             if all(type(k) is str for k in obj):
                 return {"__d": {k: self.enc(v, depth + 1) for k, v in obj.items()}}
             return {"__dk": [[self.enc(k, depth + 1), self.enc(v, depth + 1)] for k, v in obj.items()]}
-        if isinstance(obj, (np.ndarray, torch.Tensor)):
+        if isinstance(obj, np.ndarray) or (torch is not None and isinstance(obj, torch.Tensor)):
             found = array_bytes(obj)
             if found is not None:
                 raw, dtype, shape, lib = found
@@ -66,6 +66,8 @@ class _Encoder:
                 return {"__s": self.buffer(np.asarray(obj).tobytes()), "dtype": name}
         elif t is ArenaRef:
             return {"__A": [obj.offset, obj.nbytes], "dtype": obj.dtype, "shape": list(obj.shape), "lib": obj.lib}
+        elif torch is None:
+            pass  # no torch values in a numpy-only child
         elif t is torch.Generator:
             return {"__G": self.buffer(obj.get_state().numpy().tobytes())}
         elif t is np.random.Generator and type(obj.bit_generator) is np.random.PCG64:

@@ -7,12 +7,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import torch
-
-from rnnkit.wire.types import WireError
+from rnnkit.wire.types import WireError, torch
 
 # torch.nn classes the grader may hand to a submission (rebuilt from kwargs + state in the child).
-MODULE_CLASSES: dict[str, type[torch.nn.Module]] = {
+MODULE_CLASSES: dict[str, type[torch.nn.Module]] = {} if torch is None else {
     "LSTM": torch.nn.LSTM, "GRU": torch.nn.GRU, "RNN": torch.nn.RNN,
     "LSTMCell": torch.nn.LSTMCell, "GRUCell": torch.nn.GRUCell, "RNNCell": torch.nn.RNNCell,
     "Linear": torch.nn.Linear, "Embedding": torch.nn.Embedding,

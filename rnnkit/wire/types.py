@@ -6,7 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import torch
+
+try:
+    import torch
+except ImportError:  # a numpy-only sandbox child: torch is out of its reach (see sandbox/zygote.py)
+    torch = None  # type: ignore[assignment]
 
 MAX_HEADER_BYTES = 16 * 1024 * 1024
 MAX_MESSAGE_BYTES = 512 * 1024 * 1024
@@ -20,7 +24,7 @@ NUMPY_DTYPES = {
     "float16": np.float16, "float32": np.float32, "float64": np.float64,
     "complex64": np.complex64, "complex128": np.complex128,
 }
-TORCH_DTYPES = {
+TORCH_DTYPES = {} if torch is None else {
     "bool": torch.bool, "int8": torch.int8, "int16": torch.int16, "int32": torch.int32,
     "int64": torch.int64, "uint8": torch.uint8, "float16": torch.float16,
     "bfloat16": torch.bfloat16, "float32": torch.float32, "float64": torch.float64,
@@ -55,7 +59,7 @@ def array_bytes(obj: Any) -> tuple[bytes, str, tuple[int, ...], str] | None:
         if arr.dtype.name in NUMPY_DTYPES and not arr.dtype.hasobject:
             arr = np.ascontiguousarray(arr)
             return arr.tobytes(), arr.dtype.name, tuple(arr.shape), "np"
-    elif isinstance(obj, torch.Tensor):
+    elif torch is not None and isinstance(obj, torch.Tensor):
         tensor = torch.Tensor.detach(obj).cpu().contiguous()
         if tensor.dtype in TORCH_DTYPE_NAMES and tensor.layout == torch.strided:
             raw = tensor.reshape(-1).view(torch.uint8).numpy().tobytes() if tensor.numel() else b""

@@ -1,0 +1,11 @@
+"""while True: pass."""
+
+
+def add(a, b):
+    while True:
+        pass
+
+
+def scale(a, k):
+    while True:
+        pass
