@@ -21,7 +21,8 @@ sys.path.insert(0, str(REPO))
 from rnnkit.demo import build_submissions  # noqa: E402
 from rnnkit.kit import Kit  # noqa: E402
 from rnnkit.sandbox.client import Zygote  # noqa: E402
-from rnnkit.sandbox.submission import SandboxedSubmission, SubmissionSpec  # noqa: E402
+from rnnkit.sandbox.sandboxed import SandboxedSubmission  # noqa: E402
+from rnnkit.sandbox.submission import SubmissionSpec  # noqa: E402
 
 BIN = Path(sys.executable).parent
 

@@ -15,8 +15,8 @@ from rnnkit import __version__
 from rnnkit.exercise import MetadataError
 from rnnkit.grader import GradingError, RunOptions
 from rnnkit.kit import Kit, KitError, find_kit
-from rnnkit.safetext import terminal
 from rnnkit.mutants import MutantError
+from rnnkit.safetext import terminal
 from rnnkit.stubgen import StubError
 
 console = Console(highlight=False)

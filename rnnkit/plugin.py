@@ -39,6 +39,7 @@ from rnnkit.errors import SubmissionProblem
 from rnnkit.exercise import ExerciseMeta, load_meta
 from rnnkit.guards import ANY_TORCH, INTROSPECTION_NAMES, scan_source
 from rnnkit.kit import submission_file
+from rnnkit.policy import check_policy
 from rnnkit.results import (
     MAX_MESSAGE_CHARS,
     MAX_STDOUT_CHARS,
@@ -49,12 +50,10 @@ from rnnkit.results import (
     clip,
 )
 from rnnkit.sandbox.client import shared_zygote
-from rnnkit.sandbox.submission import (
-    LocalSubmission,
-    SandboxedSubmission,
-    Submission,
-    SubmissionSpec,
-)
+from rnnkit.sandbox.files import read_regular
+from rnnkit.sandbox.local import LocalSubmission
+from rnnkit.sandbox.sandboxed import SandboxedSubmission
+from rnnkit.sandbox.submission import Submission, SubmissionSpec
 
 STASH = pytest.StashKey["GradingSession"]()
 
@@ -199,14 +198,15 @@ class GradingSession:
         """Flags for a reviewer; an import the exercise forbids (numpy-only) fails every task."""
         if file is None:
             return None
-        try:
-            source = file.read_text(encoding="utf-8", errors="replace")
-        except OSError:
+        try:  # never through a link: the file itself or nothing
+            source = read_regular(file, self.submission_root()).decode("utf-8", errors="replace")
+        except (OSError, SubmissionProblem):
             return None
         imports = frozenset(ctx.meta.forbidden_imports)
         findings = scan_source(source, imports, frozenset(ctx.meta.flagged_names) | INTROSPECTION_NAMES)
         flags = self.flags.setdefault(ctx.meta.id, [])
-        flags.extend(f"line {f.line}: {f.text}" for f in findings)
+        found = [f"line {f.line}: {f.text}" for f in findings] + [f.flag() for f in check_policy(source)]
+        flags.extend(sorted(set(found), key=lambda flag: (int(flag.split()[1].rstrip(":")), flag)))
         banned = [f for f in findings if f.banned_import]
         if not banned:
             return None

@@ -22,12 +22,9 @@ from rnnkit.errors import (
 from rnnkit.probes import output_grads
 from rnnkit.sandbox.cgroups import PIDS_MAX
 from rnnkit.sandbox.client import shared_zygote
-from rnnkit.sandbox.submission import (
-    LocalSubmission,
-    SandboxedSubmission,
-    Submission,
-    SubmissionSpec,
-)
+from rnnkit.sandbox.local import LocalSubmission
+from rnnkit.sandbox.sandboxed import SandboxedSubmission
+from rnnkit.sandbox.submission import Submission, SubmissionSpec
 
 SOURCE = '''
 import os

@@ -78,6 +78,9 @@ class Executor:
     next_handle: int = 1
     arena: Arena | None = None
     watch: tripwires.Watch = field(default_factory=tripwires.Watch)
+    # The check itself, taken before the submission is imported: patching Watch.tampered later
+    # does not change what runs here (and is itself one of the changes it reports).
+    _tampered: Any = field(default=tripwires.Watch.tampered, repr=False)
 
     # -- lifecycle ------------------------------------------------------------------------
     def load(self) -> dict[str, Any]:
@@ -167,7 +170,7 @@ class Executor:
                 error = exc
             # Tripwires (they can only cost points): the error mode still the one set for the
             # call, rnnkit's own functions still themselves.
-            tampered = self.watch.tampered(errstate=opts.errstate)
+            tampered = self._tampered(self.watch, errstate=opts.errstate)
         # Decided after the guard is gone: leaving it also records a guard the call disarmed.
         if mode is not None and mode.violations:
             return self._forbidden(mode.violations[0], error)

@@ -255,11 +255,3 @@ def _rebuild(ref: ArenaRef, raw: bytes) -> Any:
     if ref.lib == "torch":
         return torch.frombuffer(bytearray(raw), dtype=torch.uint8).view(wire.TORCH_DTYPES[ref.dtype]).reshape(ref.shape)
     return np.frombuffer(raw, dtype=wire.NUMPY_DTYPES[ref.dtype]).reshape(ref.shape).copy()
-
-
-# The implementations, importable from here as before.
-from rnnkit.sandbox.local import LocalSubmission  # noqa: E402
-from rnnkit.sandbox.sandboxed import SandboxedSubmission  # noqa: E402
-
-__all__ = ["CallOpts", "LocalSubmission", "RemoteCallable", "RemoteHandle", "SandboxedSubmission",
-           "Submission", "SubmissionSpec"]

@@ -30,6 +30,7 @@ def _watched() -> list[tuple[Any, str]]:
     from rnnkit import guards
     from rnnkit.sandbox import arena, executor
     from rnnkit.wire import decoding, encoding, modules
+    from rnnkit.wire import types as types_module
 
     pairs: list[tuple[Any, str]] = [
         (guards, "forbid"), (guards.ForbidMode, "__torch_function__"), (guards.ForbidMode, "tampered"),
@@ -39,7 +40,7 @@ def _watched() -> list[tuple[Any, str]]:
         (modules.ModuleState, "of"), (encoding, "encode"), (encoding._Encoder, "enc"), (decoding, "decode"),
         (decoding._Decoder, "dec"), (Watch, "tampered"), (np, "geterr"),
     ]
-    if modules.torch is not None:
+    if types_module.torch is not None:
         from rnnkit import probes
 
         pairs += [(probes, name) for name in vars(probes) if isinstance(getattr(probes, name), types.FunctionType)]

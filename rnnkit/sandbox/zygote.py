@@ -201,7 +201,7 @@ def _child(request: dict[str, Any], files: dict[str, bytes], layers: list[str], 
         _die_with_parent()
         arena = Arena.attach(arena_fd)
         if scratch is None:
-            hidden = torch_folders() if torch is None else []
+            hidden: list[Path] = torch_folders() if torch is None else []
             isolation.build_private_root(mountpoint, files, limits, hidden=hidden)
             layers.append("private-root")
             work = Path("/submission")

@@ -12,6 +12,9 @@ try:
 except ImportError:  # a numpy-only sandbox child: torch is out of its reach (see sandbox/zygote.py)
     torch = None  # type: ignore[assignment]
 
+__all__ = ["MAX_DEPTH", "MAX_HEADER_BYTES", "MAX_MESSAGE_BYTES", "MAX_NODES", "NUMPY_DTYPES", "TORCH_DTYPES",
+           "TORCH_DTYPE_NAMES", "FunctionRef", "HandleRef", "WireError", "array_bytes", "torch"]
+
 MAX_HEADER_BYTES = 16 * 1024 * 1024
 MAX_MESSAGE_BYTES = 512 * 1024 * 1024
 MAX_DEPTH = 48

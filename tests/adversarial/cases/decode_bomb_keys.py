@@ -1,6 +1,5 @@
 """A reply whose dict keys all share one hash (n * (2**61 - 1) hashes to 0): quadratic to decode.
 Sent both as a plain return value and as a hand-made frame."""
-import json
 import os
 import socket
 import stat

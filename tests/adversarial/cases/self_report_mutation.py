@@ -2,8 +2,6 @@
 old, child-side check could be): the grader reads the arena, so it still fails."""
 import sys
 
-import numpy as np
-
 for name, module in list(sys.modules.items()):
     if name.startswith("rnnkit") and hasattr(module, "_same"):
         module._same = lambda *a, **k: True
