@@ -147,6 +147,37 @@ def grade(path: Path, out: Path | None, exercises: str | None, module: str | Non
 
 
 @main.command()
+@click.option("--no-namespaces", is_flag=True, help="check the fallback (no Linux namespaces)")
+def doctor(no_namespaces: bool) -> None:
+    """Which isolation layers this host gives the sandbox, and how to get the missing ones.
+
+    Exits 0 when every layer is in force, 1 when some are missing (grading still works, with less
+    isolation: results list what was in force)."""
+    from rich.table import Table
+
+    from rnnkit.doctor import LAYERS, diagnose
+
+    found = diagnose(namespaces=not no_namespaces)
+    table = Table(title="rnnkit doctor: sandbox isolation on this host", title_justify="left")
+    for column in ("layer", "status", "what it gives / how to get it"):
+        table.add_column(column, overflow="fold")
+    missing = found.missing()
+    for layer, (gives, how) in LAYERS.items():
+        in_force = [f for f, layers in found.active.items() if layer in layers]
+        status = ("[green]active[/]" if in_force and (layer != "no-torch" or in_force == ["numpy"])
+                  else "[red]missing[/]" if layer in missing else "[dim]not needed[/]")
+        table.add_row(layer, status, how if layer in missing else gives)
+    console.print(table)
+    who = f"uid {found.child_uid}" if found.child_uid is not None else "unknown"
+    console.print(f"the grader runs as uid {found.grader_uid}; a submission runs as {who}")
+    if missing:
+        console.print(f"[yellow]{len(missing)} layer(s) missing[/]: {', '.join(missing)}")
+    else:
+        console.print("[green]every isolation layer is in force[/]")
+    sys.exit(1 if missing else 0)
+
+
+@main.command()
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="where the sample submissions, their results and the class go [default: <kit>/build/demo]")
 @click.option("--no-class", is_flag=True, help="skip the nbgrader class (only grade the three samples)")

@@ -348,3 +348,24 @@ def test_the_static_policy_flags_reaching_around_and_nothing_in_the_references()
                      "line 4: use of .modules"]
     for solution in sorted((REPO / "solutions").rglob("*.py")):
         assert check_policy(solution.read_text()) == [], solution
+
+
+# -- rnnkit doctor ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fallback", [False, True], ids=["namespaces", "fallback"])
+def test_doctor_names_the_layers_in_force_and_how_to_get_the_rest(rnnkit_cli: Path, fallback: bool) -> None:
+    import subprocess
+
+    args = [str(rnnkit_cli), "doctor"] + (["--no-namespaces"] if fallback else [])
+    shown = subprocess.run(args, capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "200"})
+    lines = {line.split("│")[1].strip(): line for line in shown.stdout.splitlines() if line.count("│") >= 3}
+    assert {"namespaces", "private-root", "syscall-filter", "rlimits", "no-torch"} <= set(lines), shown.stdout
+    assert "active" in lines["rlimits"] and "active" in lines["syscall-filter"]
+    if fallback:
+        assert "missing" in lines["namespaces"] and "max_user_namespaces" in lines["namespaces"]
+        assert shown.returncode == 1 and "layer(s) missing" in shown.stdout
+    else:
+        assert "active" in lines["namespaces"] and "active" in lines["private-root"]
+        assert shown.returncode == (1 if "missing" in shown.stdout else 0)
+    if ROOT:
+        assert "a submission runs as uid 65534" in shown.stdout

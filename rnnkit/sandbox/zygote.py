@@ -214,7 +214,7 @@ def _child(request: dict[str, Any], files: dict[str, bytes], layers: list[str], 
             layers.append("unprivileged-user")
         isolation.drop_capabilities()
         layers.append("no-capabilities")
-        if torch is None:
+        if torch is None and scratch is None:  # without the private root torch's files stay readable
             layers.append("no-torch")
         layers.append("process-group")
         isolation.apply_rlimits(limits)
