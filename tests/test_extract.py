@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +160,9 @@ def test_missing_huge_and_linked_files_are_refused(tmp_path: Path) -> None:
     secret.write_text('{"cells": []}', encoding="utf-8")
     (tmp_path / "link.ipynb").symlink_to(secret)
     assert read_notebook(tmp_path / "link.ipynb") == (None, "link.ipynb was not submitted")
+    os.link(secret, tmp_path / "hard.ipynb")  # the same file as the instructor's, under a second name
+    assert read_notebook(tmp_path / "hard.ipynb") == (
+        None, "hard.ipynb is a hard link (2 names for one file); submit a copy of it")
 
 
 def test_a_renamed_notebook_is_found_when_it_is_the_only_look_alike(tmp_path: Path) -> None:

@@ -13,9 +13,12 @@ Test cells are never taken from the submission: the tests come from the kit and 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from rnnkit.sandbox.files import NotRegularFile, open_regular
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 
@@ -68,12 +71,18 @@ def read_notebook(path: Path) -> tuple[dict[str, Any] | None, str]:
     """(notebook JSON, "") or (None, what is wrong with the file)."""
     if not path.is_file() or path.is_symlink():
         return None, f"{path.name} was not submitted"
-    size = path.stat().st_size
-    if size > MAX_NOTEBOOK_BYTES:
-        return None, f"{path.name} is {size / 2**20:.0f} MB, over the {MAX_NOTEBOOK_BYTES // 2**20} MB limit"
-    if size == 0:
-        return None, f"{path.name} is empty"
-    text = _decode(path.read_bytes())
+    try:  # the file itself, never through a link (a hard link to the source notebook is refused too)
+        fd = open_regular(path)
+    except NotRegularFile as exc:
+        return None, str(exc)
+    with os.fdopen(fd, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > MAX_NOTEBOOK_BYTES:
+            return None, f"{path.name} is {size / 2**20:.0f} MB, over the {MAX_NOTEBOOK_BYTES // 2**20} MB limit"
+        if size == 0:
+            return None, f"{path.name} is empty"
+        raw = fh.read(MAX_NOTEBOOK_BYTES + 1)
+    text = _decode(raw)
     if text is None:
         return None, f"{path.name} is not UTF-8 text"
     head = text.lstrip()[:200].lower()

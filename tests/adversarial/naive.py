@@ -45,7 +45,7 @@ class NaiveResult:
     note: str
 
 
-def naive_grade(submission: Path, work: Path, timeout_s: float = 8.0) -> NaiveResult:
+def naive_grade(submission: Path, work: Path, timeout_s: float = 30.0) -> NaiveResult:
     work.mkdir(parents=True, exist_ok=True)
     test_file = work / "test_naive.py"
     test_file.write_text(NAIVE_TESTS.format(path=str(submission)))
