@@ -28,8 +28,8 @@ MODULE_KWARGS = {
     "Linear": ("in_features", "out_features", "bias"),
     "Embedding": ("num_embeddings", "embedding_dim", "padding_idx"),
 }
-MAX_MODULE_SIZE = 4096  # any size argument of a module that crosses (hidden_size=5000 is refused)
-MAX_MODULE_ELEMENTS = 16 << 20  # numbers in all of a module's tensors
+MAX_MODULE_SIZE = 1 << 16  # any size argument of a module that crosses
+MAX_MODULE_ELEMENTS = 16 << 20  # numbers in all of its tensors together (LSTM(5000, 5000) is refused)
 
 
 @dataclass
