@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
@@ -27,13 +29,16 @@ from rnnkit.sandbox.submission import SubmissionSpec  # noqa: E402
 BIN = Path(sys.executable).parent
 
 
-def child_start_costs(count: int, namespaces: bool) -> tuple[float, list[float]]:
-    """(zygote ready seconds, per-child seconds for spawn + import + one call)."""
+def child_start_costs(count: int, namespaces: bool, flavor: str = "torch",
+                      calls: int = 300) -> tuple[float, list[float], list[float]]:
+    """(warm parent ready seconds, per-child seconds for spawn + import + one call, per-call seconds
+    of a call with six small arrays, the size of an LSTM step's arguments)."""
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "q900_bench.py"
-        source.write_text("def ping(x):\n    return x\n")
+        source.write_text("import numpy as np\n\n\ndef ping(x):\n    return x\n\n\n"
+                          "def step(x, h, c, Wx, Wh, b):\n    return np.tanh(x @ Wx + h @ Wh + b)\n")
         started = time.perf_counter()
-        zygote = Zygote(namespaces=namespaces)
+        zygote = Zygote(namespaces=namespaces, flavor=flavor)
         zygote.wait_ready()
         ready = time.perf_counter() - started
         costs = []
@@ -43,8 +48,17 @@ def child_start_costs(count: int, namespaces: bool) -> tuple[float, list[float]]
             assert sub.ping(1) == 1
             costs.append(time.perf_counter() - t0)
             sub.close()
+        sub = SandboxedSubmission(SubmissionSpec("q900_bench", source), zygote)
+        rng = np.random.default_rng(0)
+        args = [rng.standard_normal(shape) for shape in ((4, 8), (4, 16), (4, 16), (8, 64), (16, 64), (64,))]
+        per_call = []
+        for _ in range(calls):
+            t0 = time.perf_counter()
+            sub.step(*args)
+            per_call.append(time.perf_counter() - t0)
+        sub.close()
         zygote.close()
-    return ready, costs
+    return ready, costs, per_call
 
 
 def wall(args: list[str]) -> float:
@@ -59,12 +73,14 @@ def main() -> None:
     args = parser.parse_args()
     kit = Kit(REPO)
     rows = []
-    for namespaces in (True, False):
-        ready, costs = child_start_costs(args.children, namespaces)
-        label = "namespaces + private root" if namespaces else "fallback (no namespaces)"
-        rows.append((f"warm parent ready (torch imported), {label}", f"{ready:.2f} s"))
+    for namespaces, flavor in ((True, "torch"), (True, "numpy"), (False, "torch")):
+        ready, costs, per_call = child_start_costs(args.children, namespaces, flavor)
+        label = ("namespaces + private root" if namespaces else "fallback (no namespaces)") + f", {flavor} parent"
+        rows.append((f"warm parent ready, {label}", f"{ready:.2f} s"))
         rows.append((f"child start + import + first call, {label} (median of {len(costs)})",
                      f"{1000 * statistics.median(costs):.1f} ms (min {1000 * min(costs):.1f}, max {1000 * max(costs):.1f})"))
+        rows.append((f"one call with six small arrays, {label} (median of {len(per_call)})",
+                     f"{1000 * statistics.median(per_call):.2f} ms"))
     with tempfile.TemporaryDirectory() as tmp:
         folders = build_submissions(kit, kit.select(module="01"), Path(tmp))
         grade_wall = wall([str(BIN / "rnnkit"), "grade", str(folders["reference"]), "--module", "01"])
