@@ -369,3 +369,21 @@ def test_doctor_names_the_layers_in_force_and_how_to_get_the_rest(rnnkit_cli: Pa
         assert shown.returncode == (1 if "missing" in shown.stdout else 0)
     if ROOT:
         assert "a submission runs as uid 65534" in shown.stdout
+
+
+def test_a_handle_can_be_called_without_the_in_place_check(tmp_path: Path) -> None:
+    """Value tasks switch the in-place check off (it is a hygiene task of its own), also for objects."""
+    source = '''
+class Doubler:
+    def __call__(self, x):
+        x *= 2
+        return x
+'''
+    sub = _sub(tmp_path, source)
+    try:
+        doubler = sub.Doubler()
+        with pytest.raises(InputMutated, match="changed its input"):
+            doubler(np.ones(2))
+        assert np.array_equal(doubler.with_options(check_mutation=False)(np.ones(2)), [2.0, 2.0])
+    finally:
+        sub.close()

@@ -47,6 +47,10 @@ class RemoteHandle:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._owner.call(self, None, args, kwargs, CallOpts())
 
+    def with_options(self, **opts: Any) -> RemoteCallable:
+        """Call the object itself with options: ``cell.with_options(check_mutation=False)(x)``."""
+        return RemoteCallable(self._owner, self, None, self._cls, CallOpts(**opts))
+
     def __getattr__(self, name: str) -> RemoteCallable:
         if name.startswith("_"):
             raise AttributeError(name)
