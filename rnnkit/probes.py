@@ -7,7 +7,9 @@ answer is never trusted on its own (a forged gradient is only accepted if it is 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import torch
@@ -57,3 +59,184 @@ def output_grads(target: Callable[..., Any], args: list[Any], upstream: list[tor
 PROBES: dict[str, Callable[..., Any]] = {
     "output_grads": output_grads,
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# Parameters that carry .grad, and optimizers (q045_gru_clipping_guard). Neither can cross the
+# wire, so the probe rebuilds them here: the grader sends a module (as a ModuleState) and its
+# gradients as plain tensors, this code attaches them, builds the optimizer, calls the submission
+# and reports every parameter, gradient and optimizer buffer afterwards as values.
+
+# torch.nn.utils functions a probe may replace by a refusing stub for the duration of the call
+# (errata 61: a torch function mode never sees them as themselves).
+BANNABLE_UTILS = ("clip_grad_value_", "clip_grad_norm_", "clip_grads_with_norm_", "get_total_norm")
+
+
+class _ProbeOptimizer(torch.optim.Optimizer):
+    """A torch.optim.Optimizer (isinstance holds) whose step and zero_grad are written here.
+
+    torch's own optimizers import torch._dynamo on first use (seconds of a sandbox call: a
+    submission could time out for it under load), so the probes use these twins: same update
+    rules as torch's single-tensor CPU code, same ``param_groups`` / ``state`` layout, without
+    ``Optimizer.__init__`` and its hooks.
+    """
+
+    def __init__(self, params: Sequence[torch.Tensor], **group: Any) -> None:
+        self.defaults = dict(group)
+        self.param_groups = [{"params": list(params), **group}]
+        self.state: defaultdict[torch.Tensor, Any] = defaultdict(dict)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for p in self.param_groups[0]["params"]:
+            if p.grad is not None:
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad.detach_().zero_()
+
+
+class ProbeSGD(_ProbeOptimizer):
+    """torch.optim.SGD(params, lr, momentum) (no dampening, weight decay or nesterov)."""
+
+    def __init__(self, params: Sequence[torch.Tensor], lr: float, momentum: float = 0.0) -> None:
+        super().__init__(params, lr=lr, momentum=momentum)
+
+    @torch.no_grad()
+    def step(self, closure: None = None) -> None:  # type: ignore[override]
+        group = self.param_groups[0]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            d_p = p.grad
+            if group["momentum"] != 0:
+                state = self.state[p]
+                buf = state.get("momentum_buffer")
+                if buf is None:
+                    buf = state["momentum_buffer"] = torch.clone(d_p).detach()
+                else:
+                    buf.mul_(group["momentum"]).add_(d_p)
+                d_p = buf
+            p.add_(d_p, alpha=-group["lr"])
+
+
+class ProbeAdam(_ProbeOptimizer):
+    """torch.optim.Adam(params, lr, betas, eps) (no weight decay, amsgrad or maximize)."""
+
+    def __init__(self, params: Sequence[torch.Tensor], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
+        super().__init__(params, lr=lr, betas=tuple(betas), eps=eps)
+
+    @torch.no_grad()
+    def step(self, closure: None = None) -> None:  # type: ignore[override]
+        group = self.param_groups[0]
+        beta1, beta2 = group["betas"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            grad = p.grad
+            state = self.state[p]
+            if not state:
+                state["step"] = torch.tensor(0.0, dtype=torch.float32)  # torch's, under a float32 default
+                state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+            state["step"] += 1
+            step = float(state["step"])
+            state["exp_avg"].lerp_(grad, 1 - beta1)
+            state["exp_avg_sq"].mul_(beta2).addcmul_(grad, grad.conj(), value=1 - beta2)
+            bias_correction1 = 1 - beta1 ** step
+            bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+            denom = (state["exp_avg_sq"].sqrt() / bias_correction2_sqrt).add_(group["eps"])
+            p.addcdiv_(state["exp_avg"], denom, value=-group["lr"] / bias_correction1)
+
+
+OPTIMIZERS: dict[str, type[_ProbeOptimizer]] = {"SGD": ProbeSGD, "Adam": ProbeAdam}
+
+
+def _attach_grads(module: torch.nn.Module, grads: dict[str, torch.Tensor | None]) -> None:
+    """p.grad = a copy of grads[name] (None when absent or None), for every named parameter."""
+    for name, param in module.named_parameters():
+        grad = grads.get(name)
+        param.grad = None if grad is None else grad.detach().clone().to(param.dtype)
+
+
+@contextmanager
+def _refusing(fn: Any, names: Sequence[str]) -> Iterator[None]:
+    """Replace the named torch.nn.utils functions by stubs that raise, in torch.nn.utils, in
+    torch.nn.utils.clip_grad and in the globals of ``fn`` (a ``from ... import`` of them)."""
+    originals = {name: getattr(torch.nn.utils, name) for name in names if name in BANNABLE_UTILS}
+    namespaces = [vars(torch.nn.utils), vars(torch.nn.utils.clip_grad), getattr(fn, "__globals__", {})]
+    saved: list[tuple[dict[str, Any], str, Any]] = []
+
+    def refusing(name: str) -> Callable[..., Any]:
+        def refuse(*_args: Any, **_kwargs: Any) -> Any:
+            raise RuntimeError(f"torch.nn.utils.{name} is not allowed in this exercise: write it yourself")
+        return refuse
+
+    by_id = {id(f): name for name, f in originals.items()}
+    for space in namespaces:
+        for key, value in list(space.items()):
+            if id(value) in by_id:
+                saved.append((space, key, value))
+                space[key] = refusing(by_id[id(value)])
+    try:
+        yield
+    finally:
+        for space, key, value in reversed(saved):
+            space[key] = value
+
+
+def _after(module: torch.nn.Module, value: Any,
+           optimizer: torch.optim.Optimizer | None = None) -> dict[str, Any]:
+    names = {id(p): n for n, p in module.named_parameters()}
+    report: dict[str, Any] = {
+        "value": value,
+        "params": {n: p.detach().clone() for n, p in module.named_parameters()},
+        "grads": {n: (p.grad.detach().clone() if p.grad is not None else None)
+                  for n, p in module.named_parameters()},
+        "is_parameter": {n: isinstance(p, torch.nn.Parameter) and p.is_leaf
+                         for n, p in module.named_parameters()},
+    }
+    if optimizer is not None:
+        report["optimizer_state"] = {
+            names[id(p)]: {k: (v.detach().clone() if isinstance(v, torch.Tensor) else v) for k, v in s.items()}
+            for p, s in optimizer.state.items() if id(p) in names and s}
+    return report
+
+
+def grads_call(fn: Callable[..., Any], module: torch.nn.Module, grads: dict[str, torch.Tensor | None],
+               *args: Any, as_generator: bool = False, ban: Sequence[str] = ()) -> dict[str, Any]:
+    """Attach ``grads`` to ``module``'s parameters and call ``fn(params, *args)``.
+
+    ``params`` is ``list(module.parameters())``, or ``module.parameters()`` itself (a one-shot
+    generator) with ``as_generator``. The torch.nn.utils functions named in ``ban`` raise during
+    the call. Returns ``{"value": fn's return value, "params": {name: tensor}, "grads": {name:
+    tensor or None}, "is_parameter": {name: bool}}`` as they are after the call.
+    """
+    _attach_grads(module, grads)
+    params = module.parameters() if as_generator else list(module.parameters())
+    with _refusing(fn, ban):
+        value = fn(params, *args)
+    return _after(module, value)
+
+
+def optimizer_call(fn: Callable[..., Any], module: torch.nn.Module, grads: dict[str, torch.Tensor | None],
+                   optimizer: dict[str, Any], warmup: Sequence[dict[str, torch.Tensor | None]] = (),
+                   ban: Sequence[str] = ()) -> dict[str, Any]:
+    """Build ``OPTIMIZERS[optimizer["name"]](list(module.parameters()), **optimizer["kwargs"])``
+    (ProbeSGD or ProbeAdam: torch.optim.Optimizer instances with torch's update rules),
+    take one plain ``step()`` per gradient dict in ``warmup`` (so momentum buffers are filled),
+    attach ``grads`` and call ``fn(opt, params)``. Returns what ``grads_call`` returns plus
+    ``"optimizer_state"``: ``{param name: {buffer name: tensor or number}}`` after the call.
+    """
+    params = list(module.parameters())
+    opt = OPTIMIZERS[str(optimizer["name"])](params, **dict(optimizer.get("kwargs", {})))
+    for step_grads in warmup:
+        _attach_grads(module, step_grads)
+        opt.step()
+    _attach_grads(module, grads)
+    with _refusing(fn, ban):
+        value = fn(opt, params)
+    return _after(module, value, opt)
+
+
+PROBES.update({"grads_call": grads_call, "optimizer_call": optimizer_call})
