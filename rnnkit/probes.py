@@ -240,3 +240,38 @@ def optimizer_call(fn: Callable[..., Any], module: torch.nn.Module, grads: dict[
 
 
 PROBES.update({"grads_call": grads_call, "optimizer_call": optimizer_call})
+
+
+# ---------------------------------------------------------------------------------------------
+# Counting the rows a module is called on (q063_dynamic_unrolling, G11): the grader sends the
+# module (an allow-listed torch.nn module such as nn.LSTMCell) and the submission's function;
+# the counts come back as plain numbers next to the function's own result.
+
+
+def module_rows(fn: Callable[..., Any], module: torch.nn.Module, *args: Any) -> dict[str, Any]:
+    """Call ``fn(module, *args)`` with a forward pre-hook on ``module`` that records, for every
+    call ``module(inp, ...)``, the number of rows of ``inp`` (its dim 0; 1 for an unbatched
+    1-D input). Returns ``{"value": fn's return value, "rows": [rows of call 1, call 2, ...]}``.
+
+    Only calls through ``module(...)`` are seen: ``module.forward(...)`` and torch kernels fed
+    with the module's weights bypass the hook, so an exercise that counts must tell the student
+    to call the module itself.
+    """
+    rows: list[int] = []
+
+    def record(_module: torch.nn.Module, inputs: tuple[Any, ...]) -> None:
+        first = inputs[0] if inputs else None
+        if isinstance(first, torch.Tensor):
+            rows.append(int(first.shape[0]) if first.dim() >= 2 else 1)
+        else:
+            rows.append(-1)
+
+    hook = module.register_forward_pre_hook(record)
+    try:
+        value = fn(module, *args)
+    finally:
+        hook.remove()
+    return {"value": value, "rows": list(rows)}
+
+
+PROBES["module_rows"] = module_rows
