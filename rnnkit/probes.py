@@ -275,3 +275,58 @@ def module_rows(fn: Callable[..., Any], module: torch.nn.Module, *args: Any) -> 
 
 
 PROBES["module_rows"] = module_rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Counting backward passes and reading input gradients (q016_truncated_bptt): the submission's
+# function runs its own backward() calls on modules the grader sent; the probe makes chosen
+# tensor arguments leaves that require grad, counts the calls of torch.autograd.backward (which
+# Tensor.backward goes through) and of torch.autograd.grad, and sends back the counts and what
+# reached those arguments' .grad, as plain values.
+
+
+def backward_counted(fn: Callable[..., Any], args: list[Any], grad_args: Sequence[int] = (),
+                     calls: int = 1) -> dict[str, Any]:
+    """Call ``fn(*args)`` ``calls`` times in a row (the same objects each time: a function that
+    leaves stale gradients behind shows it on the second call), counting autograd passes.
+
+    Before each call the tensors ``args[i]`` for ``i`` in ``grad_args`` are made leaves that
+    require grad, with ``.grad`` cleared. Returns::
+
+        {"value": the last call's return value,
+         "backward_calls": [torch.autograd.backward calls during call 1, call 2, ...],
+         "grad_calls": [torch.autograd.grad calls during call 1, call 2, ...],
+         "input_grads": [args[i].grad after the last call (or None), for i in grad_args]}
+    """
+    counts = {"backward": 0, "grad": 0}
+    original_backward, original_grad = torch.autograd.backward, torch.autograd.grad
+
+    def counted_backward(*a: Any, **k: Any) -> Any:
+        counts["backward"] += 1
+        return original_backward(*a, **k)
+
+    def counted_grad(*a: Any, **k: Any) -> Any:
+        counts["grad"] += 1
+        return original_grad(*a, **k)
+
+    backward_calls: list[int] = []
+    grad_calls: list[int] = []
+    value: Any = None
+    torch.autograd.backward, torch.autograd.grad = counted_backward, counted_grad  # type: ignore[assignment]
+    try:
+        for _ in range(calls):
+            for i in grad_args:
+                args[i].grad = None
+                args[i].requires_grad_(True)
+            counts["backward"] = counts["grad"] = 0
+            value = fn(*args)
+            backward_calls.append(counts["backward"])
+            grad_calls.append(counts["grad"])
+    finally:
+        torch.autograd.backward, torch.autograd.grad = original_backward, original_grad  # type: ignore[assignment]
+    grads = [args[i].grad for i in grad_args]
+    return {"value": value, "backward_calls": backward_calls, "grad_calls": grad_calls,
+            "input_grads": [g.detach().clone() if g is not None else None for g in grads]}
+
+
+PROBES["backward_counted"] = backward_counted
