@@ -8,7 +8,14 @@ gradients and with torch autograd, and your norms with autograd Jacobians.
 import numpy as np
 import pytest
 
-from rnnkit.testing import NUMGRAD_REL, assert_close, assert_rel_error, check, expect_array, expect_tuple
+from rnnkit.testing import (
+    NUMGRAD_REL,
+    assert_close,
+    assert_rel_error,
+    check,
+    expect_array,
+    expect_tuple,
+)
 
 N, T, D, H = 2, 3, 2, 2
 GRAD_NAMES = ("dx", "dh0", "dWx", "dWh", "db")
