@@ -22,7 +22,8 @@ class BiLSTM(nn.Module), BiLSTM(input_size, hidden_size):
         weight_ih_l0 (4H, D), weight_hh_l0 (4H, H), bias_ih_l0 (4H,), bias_hh_l0 (4H,)
         weight_ih_l0_reverse, weight_hh_l0_reverse, bias_ih_l0_reverse, bias_hh_l0_reverse (same)
     initialised as nn.LSTM does, uniform(-1/sqrt(H), 1/sqrt(H)) (values are not graded).
-    forward(x, lengths) -> (out (B, T, 2H), h_n (2, B, H)), zero initial states:
+    forward(x, lengths) -> (out (B, T, 2H), h_n (2, B, H)), zero initial states (create them,
+    and any other new tensor, with x's dtype: x.new_zeros(B, H)):
         forward direction  (the plain weights): steps t = 0 .. n-1 of row b
         backward direction (the _reverse weights): steps t = n-1 down to 0 of row b
         out[b, t, :H]  = forward h after reading x[b, 0..t]           for t < n

@@ -9,6 +9,8 @@ Depth gives higher layers more abstract, slower-changing features of the sequenc
 Shapes (B = batch, T = steps, D = input_size, H = hidden_size, L = num_layers; batch first):
     x                   (B, T, D)
     state = (h0, c0)    (L, B, H) each, the initial state of every layer; None means zeros
+                        (make them with x's dtype, e.g. x.new_zeros(L, B, H): a model built
+                        under float32 gets float32 inputs and must return float32)
     returns (out, (h_n, c_n)):
         out             (B, T, H)   the top layer's h_t at every step t
         h_n, c_n        (L, B, H)   the last step's h and c of every layer (h_n[-1] == out[:, -1])

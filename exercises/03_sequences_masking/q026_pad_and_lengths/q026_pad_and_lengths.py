@@ -22,7 +22,7 @@ lengths_to_mask(lengths, max_len=None) -> mask
     lengths   (B,) int64, B >= 1, every entry >= 0
     mask      bool (B, T) with mask[b, t] = (t < lengths[b]), T = max_len if given, else
               max(lengths). Raise ValueError if max_len < max(lengths) (the mask could not hold
-              every valid step). Use an arange comparison, no Python loop over b or t.
+              every valid step). One broadcast comparison against an arange does it.
 
 sort_by_length(lengths) -> (perm, inv)
     lengths   (B,) int64, B >= 1
