@@ -330,3 +330,47 @@ def backward_counted(fn: Callable[..., Any], args: list[Any], grad_args: Sequenc
 
 
 PROBES["backward_counted"] = backward_counted
+
+
+# ---------------------------------------------------------------------------------------------
+# A language model handed to the submission (q086_offline_accumulation, errata 31): built here
+# from three allow-listed modules the grader sends, so its forward signature is public.
+
+
+class TinyLM(torch.nn.Module):
+    """Token ids X (B, T) int64 -> logits (B, T, V): ``head(lstm(emb(X))[0])``.
+
+    Parameters (``named_parameters``): ``emb.weight`` (V, E); ``lstm.weight_ih_l0``,
+    ``lstm.weight_hh_l0``, ``lstm.bias_ih_l0``, ``lstm.bias_hh_l0`` (and further layers);
+    ``head.weight`` (V, H), ``head.bias`` (V,). The LSTM is batch_first and causal, so the logits
+    of a step never depend on later steps (padding after a sequence's end changes nothing
+    before it). ``batch_sizes`` records X.shape[0] of every forward call, in order.
+    """
+
+    def __init__(self, emb: torch.nn.Embedding, lstm: torch.nn.LSTM, head: torch.nn.Linear) -> None:
+        super().__init__()
+        self.emb, self.lstm, self.head = emb, lstm, head
+        self.batch_sizes: list[int] = []
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        self.batch_sizes.append(int(X.shape[0]))
+        out, _ = self.lstm(self.emb(X))           # (B, T, H)
+        logits: torch.Tensor = self.head(out)     # (B, T, V)
+        return logits
+
+
+def tiny_lm_call(fn: Callable[..., Any], emb: torch.nn.Embedding, lstm: torch.nn.LSTM, head: torch.nn.Linear,
+                 *args: Any) -> dict[str, Any]:
+    """Call ``fn(TinyLM(emb, lstm, head), *args)``. Returns ``{"value": fn's return value,
+    "params": {name: tensor}, "grads": {name: .grad or None}, "forward_batches": [B of each
+    forward call]}``, parameters and gradients as they are after the call."""
+    model = TinyLM(emb, lstm, head)
+    value = fn(model, *args)
+    return {"value": value,
+            "params": {n: p.detach().clone() for n, p in model.named_parameters()},
+            "grads": {n: (p.grad.detach().clone() if p.grad is not None else None)
+                      for n, p in model.named_parameters()},
+            "forward_batches": list(model.batch_sizes)}
+
+
+PROBES["tiny_lm_call"] = tiny_lm_call
