@@ -19,7 +19,7 @@ dilate(x, d): x (B, T, D) -> (d * B, K, D), K = ceil(T / d).
     i.e. rows 0..B-1 hold phase 0 of every sequence, rows B..2B-1 phase 1, and so on. The zero
     padding sits after every real step of its subsequence, so (an LSTM being causal) it never
     changes a real output. d = 1 returns x unchanged (same values, same shape).
-undilate(y, d, T): the inverse. y (d * B, K, H) -> (B, T, H):
+undilate(y, d, T): the inverse. y (d * B, K, H) -> (B, T, H), with B = y.shape[0] // d:
         out[b, k * d + j] = y[j * B + b, k]            for k * d + j < T
     (unfold to K * d steps, then keep the first T). undilate(dilate(x, d), d, T) equals x
     exactly, also when T is not a multiple of d.
