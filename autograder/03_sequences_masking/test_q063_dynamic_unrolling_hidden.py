@@ -16,7 +16,8 @@ Task 3: rnnkit.probes.module_rows (forward pre-hook on the cell, in the child): 
         sum(lengths) rows in all); the values returned alongside are right too (so the counts
         belong to a correct run).
 Task 4: with the mutation check on, x and lengths are unchanged; under a float32 default dtype
-        (float32 cell, float32 x) the results are float32 and close to the float64 reference.
+        (float32 cell, float32 x) the results are float32 and close to the submission's own
+        float64 run on the same numbers (so this task costs dtype mistakes only).
 """
 
 from __future__ import annotations
@@ -159,12 +160,14 @@ def test_inputs_unchanged(impl, rng, case):
 
 @pytest.mark.task(4)
 def test_float32_in_float32_out(impl, rng):
+    # compared with the submission's own float64 run on the same numbers: this task is about
+    # dtypes, tasks 1 and 2 grade the values
     cell, x, lengths = case_inputs(rng, 1)
-    outputs, h_n, c_n = run(impl, cell, x.float(), lengths, dtype="float32", check_mutation=False)
-    cell32 = torch.nn.LSTMCell(cell.input_size, cell.hidden_size).double()
+    got = run(impl, cell, x.float(), lengths, dtype="float32", check_mutation=False)
+    cell64 = torch.nn.LSTMCell(cell.input_size, cell.hidden_size).double()
     with torch.no_grad():
-        for p, q in zip(cell32.parameters(), cell.parameters(), strict=True):
+        for p, q in zip(cell64.parameters(), cell.parameters(), strict=True):
             p.copy_(q.float().double())
-    want_out, want_h, want_c = packed_reference(cell32, x.float().double(), lengths)
-    check_outputs(outputs, want_out, lengths, rtol=1e-5, atol=1e-6)
-    check_states(h_n, c_n, want_h, want_c, rtol=1e-5, atol=1e-6)
+    want = run(impl, cell64, x.float().double(), lengths, check_mutation=False)
+    for name, g, w in zip(("outputs", "h_n", "c_n"), got, want, strict=True):
+        assert_close(g, w, f"{name} of a float32 run", rtol=1e-5, atol=1e-6, against="the same run in float64")

@@ -23,7 +23,8 @@ Task 5: rnnkit.probes.output_grads (child, random upstream on y and h_n): gradie
         parameter names are exactly the state_dict's.
 Task 6: with the mutation check on, x and h0 are unchanged; a model built under float32, called
         (with h0 = None) while the child's default dtype is float64, returns float32 results
-        close to the float64 oracle (rtol 1e-5, atol 1e-6).
+        close to the submission's own float64 model on the same numbers (rtol 1e-5, atol 1e-6),
+        so this task costs dtype mistakes only.
 """
 
 from __future__ import annotations
@@ -239,11 +240,14 @@ def test_inputs_unchanged(impl, rng, case):
 @pytest.mark.task(6)
 @pytest.mark.parametrize("case", [1, 4])
 def test_float32_in_float32_out(impl, rng, case):
+    # compared with the submission's own float64 model on the same numbers: this task is about
+    # dtypes, the other tasks grade the values
     D, H, L, B, T = FIXED[case]
-    sd = random_state(rng, D, H, L)
-    model = loaded(impl, D, H, L, {k: v.float() for k, v in sd.items()}, dtype="float32")
+    sd = {k: v.float() for k, v in random_state(rng, D, H, L).items()}
+    model = loaded(impl, D, H, L, sd, dtype="float32")
     x = trandn(rng, B, T, D).float()
     y, h_n = forward(model, x, None, H, L, dtype=torch.float32)
-    want_y, want_h = oracle({k: v.float().double() for k, v in sd.items()}, L, x.double(), None)
-    assert_close(y, want_y, "outputs of a float32 model", rtol=1e-5, atol=1e-6)
-    assert_close(h_n, want_h, "h_n of a float32 model", rtol=1e-5, atol=1e-6)
+    want_y, want_h = forward(loaded(impl, D, H, L, {k: v.double() for k, v in sd.items()}), x.double(), None, H, L,
+                             check_mutation=False)
+    assert_close(y, want_y, "outputs of a float32 model", rtol=1e-5, atol=1e-6, against="the same model in float64")
+    assert_close(h_n, want_h, "h_n of a float32 model", rtol=1e-5, atol=1e-6, against="the same model in float64")
