@@ -16,6 +16,8 @@ Task 4: hidden_jacobian_norms: float64, shape (T,); 0.5 I -> 0.5^t and 1.5 I -> 
         1e-12), orthogonal Wh -> ones (1e-12), a fixed non-normal Wh whose ||Wh^t|| is far from
         ||Wh||^t, H = 1, T = 1; random Wh against the spectral norm of the torch autograd Jacobian
         dh_t/dh_0 at h = 0, x = 0, b = 0 (rtol 1e-10).
+Task 5: hygiene: neither function changes its inputs in place (x, h0, Wx, Wh, b, dh, the cache),
+        on nonzero inputs. Every other task grades values only (rnnkit.fair.ValuesOnly).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import numpy as np
 import pytest
 import torch
 
+from rnnkit.fair import ValuesOnly
 from rnnkit.testing import (
     NUMGRAD_REL,
     assert_close,
@@ -36,6 +39,12 @@ from rnnkit.testing import (
 FWD, BWD, NORMS = "rnn_forward", "rnn_backward", "hidden_jacobian_norms"
 GRAD_NAMES = ("dx", "dh0", "dWx", "dWh", "db")
 STEP = 1e-5
+
+
+@pytest.fixture
+def impl(impl):
+    """Values only: writing into an input costs the hygiene task (task 5), not these."""
+    return ValuesOnly(impl)
 
 # (N, T, D, H): fixed edges first, then entries drawn from the test's rng.
 EDGE_SHAPES = [(1, 1, 1, 1), (2, 1, 3, 2), (1, 4, 1, 3), (3, 3, 2, 1)]
@@ -244,3 +253,16 @@ def test_norms_match_autograd_jacobian(impl, rng, case):
     got = student_norms(impl, Wh.copy(), T)
     assert_close(got, autograd_norms(Wh, T), "the norms", rtol=1e-10, atol=0.0,
                  against="the spectral norms of the torch autograd Jacobians dh_t/dh_0 at h = 0")
+
+
+# --- task 5 -------------------------------------------------------------------------------------
+
+@pytest.mark.task(5)
+@pytest.mark.parametrize("case", range(3))
+def test_inputs_left_unchanged(impl, rng, case):
+    N, T, D, H = shape_for(rng, case + 1)
+    args = random_args(rng, N, T, D, H)
+    _, cache = student_forward(impl.checked, args, N, T, H)   # the in-place check on
+    student_backward(impl.checked, rng.standard_normal((N, T, H)), cache, N, T, D, H)
+    Wh = rng.standard_normal((H, H))
+    student_norms(impl.checked, Wh, 3)

@@ -116,3 +116,11 @@ def test_norms_of_a_non_normal_matrix(impl):
     expected = np.array([1.2071067811865477, 1.0590169943749472, 0.7702847075210473, 0.5076941016011036])
     assert_close(got, expected, "norms for Wh = [[0.5, 1], [0, 0.5]]", rtol=1e-12, atol=0.0,
                  against="||(Wh.T)^t||_2 for t = 1..4")
+
+
+@pytest.mark.task(5)
+def test_inputs_are_left_unchanged(impl):
+    """Every call checks this; a write into dh or the cache (dh[:, t] += ...) fails with a clear message."""
+    _, cache = forward(impl, worked_example())
+    backward(impl, upstream(), cache)  # raises if dh or the cache was changed in place
+    impl.hidden_jacobian_norms(np.array([[0.5, 1.0], [0.0, 0.5]]), 2)

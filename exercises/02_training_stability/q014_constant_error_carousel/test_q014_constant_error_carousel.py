@@ -44,3 +44,10 @@ def test_lstm_keeps_what_the_rnn_loses(impl):
     rnn = impl.gradient_norm_profile("rnn", 30, 8, 0)
     check(float(lstm[0] / lstm[-1]) > 1e-2, "LSTM, forget_bias = 5: the first/last ratio should stay above 1e-2")
     check(float(rnn[0] / rnn[-1]) < 1e-6, "RNN: the first/last ratio should fall below 1e-6")
+
+
+@pytest.mark.task(4)
+def test_float32_in_float32_out(impl):
+    f = torch.tensor([[[0.5, 0.9]], [[0.8, 0.5]]], dtype=torch.float32)
+    got = expect_tensor(impl.cell_path_jacobian(f), (1, 2, 2), "cell_path_jacobian (float32)", dtype=torch.float32)
+    assert_close(got, torch.tensor([[[0.4, 0.0], [0.0, 0.45]]]), "cell_path_jacobian (float32)", rtol=1e-6, atol=0.0)
