@@ -10,7 +10,8 @@ and on the reference here and compares. torch.nn.utils' clipping functions raise
 (errata 61), and their foreach kernels are forbidden ops.
 
 Task 1: clip_grad_value_ on GRUs of 1-2 layers (bidirectional, H = 1 included), with None grads,
-        elements exactly at +-clip_value and zeros, params passed as a list or as a one-shot
+        elements beyond both bounds, exactly at +-clip_value and zeros in every gradient tensor
+        (so every case needs both bounds), params passed as a list or as a one-shot
         generator: every gradient bitwise equal to torch.nn.utils.clip_grad_value_; None grads
         stay None; parameter values bitwise unchanged; returns None.
 Task 2: clip_per_param_norm_ with gradient norms set by construction to 0.1-0.8 or 1.25-5 times
@@ -116,11 +117,9 @@ def value_case(rng: np.random.Generator, case: int) -> tuple[nn.GRU, dict[str, A
     for name, shape in shapes_of(gru).items():
         g = trandn(rng, *shape, scale=float(rng.uniform(0.5, 3.0)) * clip)
         flat = g.view(-1)
-        flat[0] = clip                       # exactly on the bounds: unchanged by a clamp
-        if flat.numel() > 1:
-            flat[-1] = -clip
-        if flat.numel() > 2:
-            flat[1] = 0.0
+        # beyond both bounds, exactly on them (unchanged by a clamp) and zero, in every case
+        fixed = [2.5 * clip, -1.7 * clip, clip, -clip, 0.0][: flat.numel()]
+        flat[: len(fixed)] = torch.tensor(fixed, dtype=torch.float64)
         grads[name] = None if name in none else g
     return gru, grads, clip, as_gen
 
