@@ -52,12 +52,12 @@ def start_of(residual_start: int | None) -> int:
 
 def shapes(D: int, H: int, L: int, residual_start: int | None) -> dict[str, tuple[int, ...]]:
     out: dict[str, tuple[int, ...]] = {}
-    for l in range(L):
-        width = D if l == 0 else H
-        out[f"layers.{l}.weight_ih_l0"] = (4 * H, width)
-        out[f"layers.{l}.weight_hh_l0"] = (4 * H, H)
-        out[f"layers.{l}.bias_ih_l0"] = (4 * H,)
-        out[f"layers.{l}.bias_hh_l0"] = (4 * H,)
+    for layer in range(L):
+        width = D if layer == 0 else H
+        out[f"layers.{layer}.weight_ih_l0"] = (4 * H, width)
+        out[f"layers.{layer}.weight_hh_l0"] = (4 * H, H)
+        out[f"layers.{layer}.bias_ih_l0"] = (4 * H,)
+        out[f"layers.{layer}.bias_hh_l0"] = (4 * H,)
     if start_of(residual_start) == 0 and D != H:
         out["proj.weight"] = (H, D)
     return out
@@ -70,9 +70,9 @@ def random_state_dict(rng: np.random.Generator, D: int, H: int, L: int, residual
 
 def oracle_modules(sd: dict[str, torch.Tensor], D: int, H: int, L: int) -> tuple[list[nn.LSTM], nn.Linear | None]:
     lstms = []
-    for l in range(L):
-        lstm = nn.LSTM(D if l == 0 else H, H, batch_first=True).double()
-        lstm.load_state_dict({k.split(".", 2)[2]: v for k, v in sd.items() if k.startswith(f"layers.{l}.")})
+    for layer in range(L):
+        lstm = nn.LSTM(D if layer == 0 else H, H, batch_first=True).double()
+        lstm.load_state_dict({k.split(".", 2)[2]: v for k, v in sd.items() if k.startswith(f"layers.{layer}.")})
         lstms.append(lstm)
     proj = None
     if "proj.weight" in sd:
@@ -83,12 +83,12 @@ def oracle_modules(sd: dict[str, torch.Tensor], D: int, H: int, L: int) -> tuple
 
 def oracle(lstms: list[nn.LSTM], proj: nn.Linear | None, x: torch.Tensor, residual_start: int) -> torch.Tensor:
     y = x
-    for l, lstm in enumerate(lstms):
+    for layer, lstm in enumerate(lstms):
         z = lstm(y)[0]
-        if l < residual_start:
+        if layer < residual_start:
             y = z
         else:
-            y = z + (proj(y) if l == 0 and proj is not None else y)
+            y = z + (proj(y) if layer == 0 and proj is not None else y)
     return y
 
 
@@ -198,7 +198,7 @@ def test_gradients_match_oracle(impl, rng, case):
     check(got["inputs"] and got["inputs"][0] is not None, "no gradient reaches x")
     assert_close(expect_tensor(got["inputs"][0], (B, T, D), "d/dx"), leaf.grad, "the gradient with respect to x",
                  against="composed nn.LSTM layers with skips")
-    want = {f"layers.{l}.{n}": p.grad for l, lstm in enumerate(lstms) for n, p in lstm.named_parameters()}
+    want = {f"layers.{layer}.{n}": p.grad for layer, lstm in enumerate(lstms) for n, p in lstm.named_parameters()}
     if proj is not None:
         want["proj.weight"] = proj.weight.grad
     params = got["params"]

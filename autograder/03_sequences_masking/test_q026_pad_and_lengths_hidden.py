@@ -128,7 +128,7 @@ def test_sort_is_stable_descending_with_inverse(impl, rng, case):
     want = sorted(range(B), key=lambda i: -lengths[i])
     ordered = [lengths[i] for i in perm.tolist()] if sorted(perm.tolist()) == list(range(B)) else None
     check(ordered is not None, "perm should be a permutation of 0 .. B-1")
-    check(all(a >= b for a, b in zip(ordered, ordered[1:])), "lengths[perm] should be non-increasing (longest first)")
+    check(all(a >= b for a, b in zip(ordered, ordered[1:], strict=False)), "lengths[perm] should be non-increasing (longest first)")
     check(perm.tolist() == want, "perm should be stable: rows of equal length keep their original order")
     arange = list(range(B))
     check(perm[inv].tolist() == arange and inv[perm].tolist() == arange, "inv should be the inverse of perm "

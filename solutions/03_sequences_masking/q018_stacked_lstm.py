@@ -32,8 +32,6 @@ Write the gates yourself: torch's LSTM kernels (nn.LSTM, nn.LSTMCell, torch.lstm
 torch.lstm_cell) are forbidden. Do not change the tensors passed in (x, h0, c0).
 """
 
-from typing import Optional
-
 import torch
 from torch import nn
 
@@ -57,7 +55,7 @@ class StackedLSTM(nn.Module):
                 self.register_parameter(name, nn.Parameter(torch.empty(shape).uniform_(-bound, bound)))
         ### END SOLUTION
 
-    def forward(self, x: torch.Tensor, state: Optional[tuple[torch.Tensor, torch.Tensor]] = None
+    def forward(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None = None
                 ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         """x (B, T, D), state (h0, c0) each (L, B, H) or None -> (out (B, T, H), (h_n, c_n) (L, B, H))."""
         ### BEGIN SOLUTION

@@ -14,7 +14,8 @@ Shapes (B = batch, T = padded length, D = input_size, H = hidden_size; batch fir
 
 reverse_padded(x, lengths) -> (B, T, *): row b's first n = lengths[b] steps in reverse order,
     the pad steps left where they are: out[b, t] = x[b, n - 1 - t] for t < n, out[b, t] = x[b, t]
-    for t >= n. Works for any trailing dimensions. Applying it twice gives x back.
+    for t >= n. x may have any dtype (float or integer) and any trailing dimensions (B, T) or
+    (B, T, ...). Applying it twice gives x back.
 
 class BiLSTM(nn.Module), BiLSTM(input_size, hidden_size):
     parameters (exactly torch.nn.LSTM(D, H, bidirectional=True)'s names and shapes; the grader

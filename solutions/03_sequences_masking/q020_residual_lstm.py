@@ -41,8 +41,8 @@ class ResidualLSTM(nn.Module):
         self.residual_start = residual_start
         ### BEGIN SOLUTION
         self.layers = nn.ModuleList(
-            nn.LSTM(input_size if l == 0 else hidden_size, hidden_size, batch_first=True)
-            for l in range(num_layers))
+            nn.LSTM(input_size if k == 0 else hidden_size, hidden_size, batch_first=True)
+            for k in range(num_layers))
         self.proj = (nn.Linear(input_size, hidden_size, bias=False)
                      if residual_start == 0 and input_size != hidden_size else None)
         ### END SOLUTION
@@ -51,10 +51,10 @@ class ResidualLSTM(nn.Module):
         """x (B, T, D) -> (B, T, H), the top layer's outputs (with its skip connection if any)."""
         ### BEGIN SOLUTION
         y = x
-        for l, lstm in enumerate(self.layers):
+        for k, lstm in enumerate(self.layers):
             z, _ = lstm(y)                                                 # (B, T, H)
-            if l >= self.residual_start:
-                skip = self.proj(y) if (l == 0 and self.proj is not None) else y
+            if k >= self.residual_start:
+                skip = self.proj(y) if (k == 0 and self.proj is not None) else y
                 y = z + skip
             else:
                 y = z

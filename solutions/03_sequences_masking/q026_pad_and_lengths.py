@@ -31,8 +31,6 @@ sort_by_length(lengths) -> (perm, inv)
               sorted_batch[inv] restores the original order (and inv[perm] == arange(B) too).
 """
 
-from typing import Optional
-
 import torch
 
 
@@ -52,7 +50,7 @@ def pad_batch(seqs: list[torch.Tensor], pad_value: float = 0.0,
     ### END SOLUTION
 
 
-def lengths_to_mask(lengths: torch.Tensor, max_len: Optional[int] = None) -> torch.Tensor:
+def lengths_to_mask(lengths: torch.Tensor, max_len: int | None = None) -> torch.Tensor:
     """lengths (B,) -> bool mask (B, T): mask[b, t] = t < lengths[b]; ValueError if max_len is too small."""
     ### BEGIN SOLUTION
     longest = int(lengths.max())

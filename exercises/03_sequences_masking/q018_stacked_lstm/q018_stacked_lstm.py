@@ -33,8 +33,6 @@ Write the gates yourself: torch's LSTM kernels (nn.LSTM, nn.LSTMCell, torch.lstm
 torch.lstm_cell) are forbidden. Do not change the tensors passed in (x, h0, c0).
 """
 
-from typing import Optional
-
 import torch
 from torch import nn
 
@@ -51,7 +49,7 @@ class StackedLSTM(nn.Module):
         # TODO: implement StackedLSTM.__init__ (the docstring above is the spec).
         raise NotImplementedError("StackedLSTM.__init__ is not implemented yet")
 
-    def forward(self, x: torch.Tensor, state: Optional[tuple[torch.Tensor, torch.Tensor]] = None
+    def forward(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None = None
                 ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         """x (B, T, D), state (h0, c0) each (L, B, H) or None -> (out (B, T, H), (h_n, c_n) (L, B, H))."""
         # TODO: implement StackedLSTM.forward (the docstring above is the spec).

@@ -97,7 +97,7 @@ def test_gradients_reach_the_input_the_state_and_every_parameter(impl):
     h0, c0 = lin(-0.5, 0.5, L, B, H), lin(1, -1, L, B, H)
     upstream = [lin(1, -1, B, T, H), lin(0.5, 0.2, L, B, H), lin(-0.3, 0.4, L, B, H)]
     got = impl.probe("output_grads", model(impl), [lin(-1, 1, B, T, D), (h0, c0)], upstream)
-    for name, g in zip(("x", "h0", "c0"), got["inputs"]):
+    for name, g in zip(("x", "h0", "c0"), got["inputs"], strict=True):
         check(g is not None and bool(g.abs().sum() > 0), f"no gradient reaches {name}")
     for name in worked_state():
         g = got["params"].get(name)

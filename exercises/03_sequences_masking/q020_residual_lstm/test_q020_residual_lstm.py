@@ -23,11 +23,11 @@ def lin(a: float, b: float, *shape: int) -> torch.Tensor:
 
 def worked_state(D: int, proj: bool = False) -> dict:
     sd = {}
-    for l in range(L):
-        sd[f"layers.{l}.weight_ih_l0"] = lin(-0.6 + 0.2 * l, 0.8, 4 * H, D if l == 0 else H)
-        sd[f"layers.{l}.weight_hh_l0"] = lin(0.5, -0.4, 4 * H, H)
-        sd[f"layers.{l}.bias_ih_l0"] = lin(-0.3, 0.3, 4 * H)
-        sd[f"layers.{l}.bias_hh_l0"] = lin(0.1, -0.1 * l, 4 * H)
+    for layer in range(L):
+        sd[f"layers.{layer}.weight_ih_l0"] = lin(-0.6 + 0.2 * layer, 0.8, 4 * H, D if layer == 0 else H)
+        sd[f"layers.{layer}.weight_hh_l0"] = lin(0.5, -0.4, 4 * H, H)
+        sd[f"layers.{layer}.bias_ih_l0"] = lin(-0.3, 0.3, 4 * H)
+        sd[f"layers.{layer}.bias_hh_l0"] = lin(0.1, -0.1 * layer, 4 * H)
     if proj:
         sd["proj.weight"] = lin(1, -1, H, D)
     return sd

@@ -32,8 +32,6 @@ sort_by_length(lengths) -> (perm, inv)
               sorted_batch[inv] restores the original order (and inv[perm] == arange(B) too).
 """
 
-from typing import Optional
-
 import torch
 
 
@@ -44,7 +42,7 @@ def pad_batch(seqs: list[torch.Tensor], pad_value: float = 0.0,
     raise NotImplementedError("pad_batch is not implemented yet")
 
 
-def lengths_to_mask(lengths: torch.Tensor, max_len: Optional[int] = None) -> torch.Tensor:
+def lengths_to_mask(lengths: torch.Tensor, max_len: int | None = None) -> torch.Tensor:
     """lengths (B,) -> bool mask (B, T): mask[b, t] = t < lengths[b]; ValueError if max_len is too small."""
     # TODO: implement lengths_to_mask (the docstring above is the spec).
     raise NotImplementedError("lengths_to_mask is not implemented yet")
