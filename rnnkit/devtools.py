@@ -275,6 +275,9 @@ def check(kit: Kit, exercises: list[Exercise], options: RunOptions | None = None
             report.grading_s[f"hidden seed {seed}"] = took
             for vid, v in verdicts.items():
                 v.add(seed, graded.exercises[vid])
+        hidden_s = sum(report.grading_s.values())
+        note(f"graded {len(by_id)} variants under {len(report.seeds)} seeds: {hidden_s:.0f} s of grading runs "
+             f"({hidden_s / max(1, len(report.seeds)):.0f} s per seed, {workers} at a time)")
         for v in verdicts.values():
             _judge(v, v.variant.exercise.meta.max_points, report)
 
