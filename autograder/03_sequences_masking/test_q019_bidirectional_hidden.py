@@ -7,12 +7,15 @@ Every pad step of x holds finite garbage (100 * N(0, 1), errata item 20), so cod
 pad fails by far more than the tolerance. Lengths are unsorted; the fixed cases include all rows
 full, all rows of length 1, max(lengths) < T, B = 1, T = 1 and H = 1. torch's LSTM kernels and
 packing (lstm, lstm_cell, _pack_padded_sequence) are forbidden in the submission (G5). Inputs
-are never mutated (checked by the sandbox on every call).
+left unchanged is graded where the task says so (reverse_padded in task 1, forward in task 2);
+tasks 3-5 call forward with the in-place check off (docs/authoring.md, "Fair tasks").
 
 Task 1: reverse_padded equals a Python-loop oracle exactly (float and integer data, trailing
-        dims (B, T), (B, T, D) and (B, T, 2, 3)); applying it twice gives x back.
+        dims (B, T), (B, T, D) and (B, T, 2, 3)); applying it twice gives x back; x and lengths
+        left unchanged.
 Task 2: a fresh BiLSTM's state_dict has exactly nn.LSTM(bidirectional=True)'s keys and shapes
-        (float64; loads with strict=True); forward returns out (B, T, 2H) and h_n (2, B, H).
+        (float64; loads with strict=True); forward returns out (B, T, 2H) and h_n (2, B, H) and
+        leaves x and lengths unchanged.
 Task 3: all rows full (lengths == T): out and h_n equal nn.LSTM(bidirectional=True) on the
         unpadded batch (1e-10).
 Task 4: variable lengths: out and h_n equal nn.LSTM on the packed batch (1e-10). A naive
@@ -91,9 +94,12 @@ def loaded(impl: Any, sd: dict[str, torch.Tensor], D: int, H: int) -> Any:
     return model
 
 
-def run(model: Any, x: torch.Tensor, lengths: torch.Tensor, H: int) -> tuple[torch.Tensor, torch.Tensor]:
+def run(model: Any, x: torch.Tensor, lengths: torch.Tensor, H: int,
+        checked: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """model(x, lengths); the in-place check only where ``checked`` (task 2)."""
     B, T = x.shape[:2]
-    out, h_n = expect_tuple(model(x, lengths), 2, "BiLSTM.forward")
+    result = model(x, lengths) if checked else model.forward.with_options(check_mutation=False)(x, lengths)
+    out, h_n = expect_tuple(result, 2, "BiLSTM.forward")
     return (expect_tensor(out, (B, T, 2 * H), "out", dtype=torch.float64),
             expect_tensor(h_n, (2, B, H), "h_n", dtype=torch.float64))
 
@@ -137,7 +143,7 @@ def test_parameters_and_shapes(impl, rng, case):
     for name, shape in expected.items():
         expect_tensor(sd[name], shape, name, dtype=torch.float64)
     torch_bilstm(dict(sd), D, H)
-    run(model, with_garbage(rng, trandn(rng, B, T, D), lengths), lengths, H)
+    run(model, with_garbage(rng, trandn(rng, B, T, D), lengths), lengths, H, checked=True)
 
 
 # --- task 3 -------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Hidden grader for q026_pad_and_lengths (never shipped to students).
 
 pad_sequence is forbidden in the submission (G5, exercise.toml); the grader itself uses it as the
-reference. Inputs are never mutated (checked by the sandbox on every call).
+reference. Each function is called by one task only, which also grades that it leaves its
+inputs unchanged (the sandbox's in-place check, on for every call here).
 
 Task 1: pad_batch equals torch.nn.utils.rnn.pad_sequence exactly (torch.equal, same dtype and
         shape) in both layouts, with pad values 0, -1 and a random float, float64 and int64
