@@ -20,9 +20,12 @@ dynamic_lstm(cell, x, lengths), with zero initial states:
     1. order = the indices sorting lengths in descending order (a stable sort keeps ties in
        batch order; any order of ties gives the same results); permute x (and lengths) by it.
     2. for t = 0 .. max(lengths) - 1:  b_t = number of sequences with lengths > t
-           h[:b_t], c[:b_t] = cell(x_sorted[:b_t, t], (h[:b_t], c[:b_t]))
+           (h_new, c_new) = cell(x_sorted[:b_t, t], (h[:b_t], c[:b_t]))
        exactly one cell call per step, on exactly b_t rows (so sum_t b_t = sum(lengths) rows
        over max(lengths) calls). A sequence that stops keeps the state of its last real step.
+       Build the new state from h_new and the rows that stopped (torch.cat, or a fresh tensor
+       per step): writing h_new into h[:b_t] in place breaks autograd, and gradients through
+       the results are graded.
     3. undo the sort, so that row b of every result belongs to sequence b of the input.
 Returns (outputs, (h_n, c_n)):
     outputs   (B, T, H)  outputs[b, t] = h_t of sequence b for t < lengths[b], exactly 0 after
