@@ -223,15 +223,24 @@ def dev_build(exercises: str | None, module: str | None) -> None:
 @click.option("--exercises", help="comma list of exercise ids")
 @click.option("--module", help="one module: 01 or 01_cells")
 @click.option("-v", "--verbose", is_flag=True, help="also list which task catches each mutant")
-def dev_check(exercises: str | None, module: str | None, verbose: bool) -> None:
+@click.option("--seeds", "seed_count", type=click.IntRange(1), default=5, show_default=True,
+              help="grade everything under this many fixed seeds; verdicts must agree")
+@click.option("--require-alternatives", is_flag=True,
+              help="exercises of difficulty >= 2 need at least one alternative solution")
+@click.option("--jobs", type=click.IntRange(1), default=None, help="seeds graded at a time [default: one per core]")
+def dev_check(exercises: str | None, module: str | None, verbose: bool, seed_count: int,
+              require_alternatives: bool, jobs: int | None) -> None:
     """Verify the kit: layout, metadata, bank text, stubs up to date, solutions pass, stubs (and
-    stubs that only raise) fail, mutants caught, equivalents pass, public tests useful."""
+    stubs that only raise) fail, mutants caught, equivalents and alternatives pass, the same
+    verdicts under every seed, public tests useful."""
     from rnnkit.devtools import check as run_check
+    from rnnkit.devtools import check_seeds
 
     kit = _kit()
     chosen = kit.select(exercises, module)
     try:
-        report = run_check(kit, chosen, say=lambda msg: console.print(f"[dim]{msg}[/]"))
+        report = run_check(kit, chosen, say=lambda msg: console.print(f"[dim]{msg}[/]"),
+                           seeds=check_seeds(seed_count), require_alternatives=require_alternatives, jobs=jobs)
     except GradingError as exc:
         _fail(exc)
     if verbose:

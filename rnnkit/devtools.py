@@ -8,26 +8,40 @@
     stub        fails every hidden task, and so do the stub's bodies raising ValueError or TypeError
                 (a task that only checks that bad input raises needs a positive control too)
     mutants     at least 3, each failing at least one hidden task
-    public      the public tests pass on the solution and at least one fails on the stub
+    correct     every equivalent (a patch) and alternative (a whole file, ``--require-alternatives``:
+                at least one for difficulty >= 2) passes every hidden task; correct code is not flagged
+    seeds       all of the above under several fixed seeds (5 by default): every variant gets the
+                same verdict, task by task, under every seed
+    public      the public tests pass on the solution and on correct variants, at least one fails
+                on the stub; how many mutants they catch alone is printed (information, not a gate)
+
+Every variant of every exercise is graded in ONE grading run per seed (see rnnkit.variantkit).
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rnnkit.bank import BankEntry, load_bank
-from rnnkit.grader import RunOptions, grade, run_public
+from rnnkit.grader import GradingError, RunOptions, grade, run_public
 from rnnkit.kit import Exercise, Kit
-from rnnkit.mutants import Mutant, MutantError, load_variants
-from rnnkit.results import Results
+from rnnkit.mutants import MutantError, alternatives_dir, load_alternatives, load_variants
+from rnnkit.results import ExerciseResult, Results
 from rnnkit.stubgen import StubError, generate_stub, strip_markers
+from rnnkit.variantkit import Variant, build_variant_kit, variant_exercises
 
 MIN_MUTANTS = 3
 # Exceptions hidden tests expect from bad input: a submission raising one everywhere must still fail.
 DEGENERATE_RAISES = ("ValueError", "TypeError")
+DEFAULT_SEED_COUNT = 5
 
 
 def stub_for(exercise: Exercise) -> str:
@@ -50,22 +64,24 @@ def build(kit: Kit, exercises: list[Exercise]) -> list[Path]:
 @dataclass
 class CheckReport:
     problems: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # which tasks catch each mutant (-v)
+    summary: list[str] = field(default_factory=list)  # one line per exercise: what was graded
+    seeds: tuple[int, ...] = ()
+    grading_s: dict[str, float] = field(default_factory=dict)  # "hidden seed 0", "public": wall time
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def _write_tree(root: Path, files: dict[Exercise, str]) -> Path:
-    for exercise, text in files.items():
-        target = root / exercise.module / exercise.id / f"{exercise.id}.py"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    return root
+def check_seeds(count: int = DEFAULT_SEED_COUNT) -> tuple[int, ...]:
+    """The fixed seeds dev check grades under (fixed, so that it is deterministic; any of them
+    replays with ``rnnkit grade --seed N``)."""
+    return tuple(range(count))
 
 
-def _static_checks(kit: Kit, exercise: Exercise, bank: dict[int, BankEntry], report: CheckReport) -> bool:
+def _static_checks(kit: Kit, exercise: Exercise, bank: dict[int, BankEntry], report: CheckReport,
+                   require_alternatives: bool) -> bool:
     meta = exercise.meta
     say = report.problems.append
     ok = True
@@ -90,6 +106,10 @@ def _static_checks(kit: Kit, exercise: Exercise, bank: dict[int, BankEntry], rep
             kit.find(required)
         except LookupError:
             say(f"{meta.id}: requires unknown exercise {required}")
+    if require_alternatives and meta.difficulty >= 2 and not load_alternatives(kit.root, exercise.module, meta.id):
+        folder = alternatives_dir(kit.root, exercise.module, meta.id).relative_to(kit.root)
+        say(f"{meta.id}: difficulty {meta.difficulty} needs at least one alternative in {folder}/ "
+            "(a whole solution by someone who never read the reference)")
     if not ok:
         return False
     try:
@@ -101,103 +121,197 @@ def _static_checks(kit: Kit, exercise: Exercise, bank: dict[int, BankEntry], rep
     return True
 
 
-def _variant_batch(kit: Kit, runnable: list[Exercise], variants: dict[Exercise, list[Mutant]], k: int,
-                   report: CheckReport) -> tuple[dict[Exercise, str], dict[Exercise, str]]:
-    """The k-th variant of every exercise that has one: sources and names."""
-    batch: dict[Exercise, str] = {}
-    names: dict[Exercise, str] = {}
-    for e in runnable:
-        if k < len(variants[e]):
+def _stray_alternatives(kit: Kit, exercises: list[Exercise]) -> list[str]:
+    """Alternatives folders that name no exercise of their module."""
+    problems = []
+    for module in sorted({e.module for e in exercises}):
+        folder = kit.root / "autograder" / module / "alternatives"
+        known = {e.id for e in kit.exercises if e.module == module}
+        if folder.is_dir():
+            problems += [f"{module}: alternatives/{p.name} is no exercise of this module"
+                         for p in sorted(folder.iterdir()) if p.name not in known]
+    return problems
+
+
+def _variants_of(kit: Kit, e: Exercise, report: CheckReport) -> list[Variant]:
+    """Everything dev check grades for one exercise, in order: solution, stub, raising stubs,
+    mutants, equivalents, alternatives."""
+    solution = e.solution_path.read_text(encoding="utf-8")
+    stub = e.stub_path.read_text(encoding="utf-8")
+    found = [Variant(e, "solution", "", strip_markers(solution)), Variant(e, "stub", "", stub)]
+    found += [Variant(e, "raises", raised, stub.replace("raise NotImplementedError(", f"raise {raised}("))
+              for raised in DEGENERATE_RAISES]
+    try:
+        mutants, equivalents = load_variants(e.mutants_path)
+    except MutantError as exc:
+        report.problems.append(str(exc))
+        mutants, equivalents = [], []
+    if len(mutants) < MIN_MUTANTS:
+        report.problems.append(f"{e.id}: {len(mutants)} mutants, at least {MIN_MUTANTS} needed")
+    where = str(e.solution_path.relative_to(kit.root))
+    for kind, patched in (("mutant", mutants), ("equivalent", equivalents)):
+        for variant in patched:
             try:
-                batch[e] = variants[e][k].apply(e.solution_path.read_text(encoding="utf-8"),
-                                                str(e.solution_path.relative_to(kit.root)))
-                names[e] = variants[e][k].name
+                found.append(Variant(e, kind, variant.name, variant.apply(solution, where)))
             except MutantError as exc:
                 report.problems.append(f"{e.id}: {exc}")
-    return batch, names
+    found += [Variant(e, "alternative", name, text) for name, text in load_alternatives(kit.root, e.module, e.id)]
+    return found
+
+
+@dataclass
+class _Verdicts:
+    """One variant's outcome under each seed: the tasks it failed (id -> status and message)."""
+
+    variant: Variant
+    failed: dict[int, dict[int, str]] = field(default_factory=dict)  # seed -> task -> "status: message"
+    points: dict[int, float] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)
+
+    def add(self, seed: int, result: ExerciseResult) -> None:
+        self.failed[seed] = {t.task: f"{t.status}: {t.message}" for t in result.tasks if t.status != "passed"}
+        self.points[seed] = result.points
+        self.flags = result.flags
+
+    def failing_everywhere(self) -> set[int]:
+        return set.intersection(*(set(f) for f in self.failed.values())) if self.failed else set()
+
+    def failing_somewhere(self) -> set[int]:
+        return set().union(*(set(f) for f in self.failed.values())) if self.failed else set()
+
+
+def _seeds_text(seeds: list[int]) -> str:
+    return f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
+
+
+def _judge(v: _Verdicts, max_points: float, report: CheckReport) -> None:
+    e, kind, label = v.variant.exercise, v.variant.kind, v.variant.label
+    say = report.problems.append
+    always, sometimes = v.failing_everywhere(), v.failing_somewhere()
+    if always != sometimes:
+        by_score: dict[float, list[int]] = {}
+        for seed, pts in v.points.items():
+            by_score.setdefault(pts, []).append(seed)
+        scores = "; ".join(f"{pts:g}/{max_points:g} under {_seeds_text(s)}" for pts, s in sorted(by_score.items()))
+        for task in sorted(sometimes - always):
+            fails = [s for s, f in v.failed.items() if task in f]
+            say(f"{e.id}: {label} gets different verdicts under different seeds ({scores}): task {task} "
+                f"fails only under {_seeds_text(fails)}; give the task fixed edge cases that cover the "
+                "region where this code goes wrong")
+    if kind == "solution":
+        for task in sorted(sometimes):
+            seed = next(s for s, f in v.failed.items() if task in f)
+            say(f"{e.id}: the solution fails task {task} ({v.failed[seed][task]})")
+    elif kind in ("stub", "raises"):
+        for task in sorted(set(t.id for t in e.meta.tasks) - sometimes):
+            say(f"{e.id}: the stub passes task {task}; the task checks nothing" if kind == "stub" else
+                f"{e.id}: code that only raises {v.variant.name} passes task {task}; "
+                "check that valid input is accepted in the same task")
+    elif kind == "mutant":
+        if not always:
+            say(f"{e.id}: mutant {v.variant.name} passes every hidden task"
+                + (f" under {_seeds_text([s for s, f in v.failed.items() if not f])}" if sometimes else ""))
+        else:
+            report.notes.append(f"{e.id}: mutant {v.variant.name} caught by task(s) {sorted(always)}")
+    elif sometimes:
+        say(f"{e.id}: {kind} {v.variant.name} (a correct variant) fails task(s) {sorted(sometimes)}: "
+            "the grader rejects correct code")
+    else:
+        report.notes.append(f"{e.id}: {kind} {v.variant.name} passes every task")
+    if kind in ("solution", "equivalent", "alternative") and v.flags:
+        say(f"{e.id}: {label} (correct code) is flagged for a reviewer: {'; '.join(v.flags)}")
+
+
+def _grade_one_seed(kit: Kit, exercises: list[Exercise], opts: RunOptions, seed: int,
+                    in_process: bool) -> tuple[int, Results, float]:
+    """Grade the variant kit under one seed: here, or in a ``rnnkit grade`` child process (so that
+    seeds run in parallel, each with its own warm sandbox parent)."""
+    started = time.monotonic()
+    if in_process:
+        return seed, grade(kit, exercises, kit.exercises_dir, replace(opts, seed=seed)), time.monotonic() - started
+    out = kit.root / f"seed-{seed}.results.json"
+    command = [sys.executable, "-c", "from rnnkit.cli import main; main()", "grade", str(kit.exercises_dir),
+               "--out", str(out), "--seed", str(seed), "--timeout", str(opts.call_timeout_s),
+               "--budget", str(opts.exercise_budget_s)] + ([] if opts.namespaces else ["--no-namespaces"])
+    done = subprocess.run(command, env={**os.environ, "RNNKIT_KIT": str(kit.root)}, capture_output=True, text=True)
+    if done.returncode != 0 or not out.is_file():
+        raise GradingError(f"grading under seed {seed} stopped (exit {done.returncode}): "
+                           f"{(done.stderr or done.stdout).strip()[-2000:]}")
+    return seed, Results.read(out), time.monotonic() - started
+
+
+def _grade_seeds(kit: Kit, exercises: list[Exercise], opts: RunOptions, seeds: tuple[int, ...],
+                 workers: int) -> list[tuple[int, Results, float]]:
+    if workers == 1:
+        return [_grade_one_seed(kit, exercises, opts, seed, in_process=True) for seed in seeds]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda seed: _grade_one_seed(kit, exercises, opts, seed, in_process=False), seeds))
+
+
+def check(kit: Kit, exercises: list[Exercise], options: RunOptions | None = None,
+          say: Callable[[str], None] | None = None, seeds: tuple[int, ...] | None = None,
+          require_alternatives: bool = False, jobs: int | None = None) -> CheckReport:
+    """Run every check on these exercises (see the module docstring). ``jobs``: how many seeds
+    are graded at a time (default: one per core); each in its own ``rnnkit grade`` process."""
+    report = CheckReport(seeds=seeds if seeds is not None else check_seeds())
+    note = say or (lambda _msg: None)
+    opts = options or RunOptions()
+    bank = load_bank(kit.bank_path)
+    runnable = [e for e in exercises if _static_checks(kit, e, bank, report, require_alternatives)]
+    report.problems += _stray_alternatives(kit, exercises)
+    if not runnable:
+        return report
+    variants = [v for e in runnable for v in _variants_of(kit, e, report)]
+
+    with tempfile.TemporaryDirectory(prefix="rnnkit-devcheck-") as tmp:
+        root = Path(tmp)
+        by_id = build_variant_kit(root, variants)
+        vkit, vexercises = Kit(root), variant_exercises(root)
+        verdicts = {vid: _Verdicts(v) for vid, v in by_id.items()}
+        workers = max(1, min(jobs or os.cpu_count() or 1, len(report.seeds)))
+        note(f"grading {len(by_id)} variants of {len(runnable)} exercise(s) under {len(report.seeds)} seeds "
+             f"({workers} at a time)")
+        for seed, graded, took in _grade_seeds(vkit, list(vexercises.values()), opts, report.seeds, workers):
+            report.grading_s[f"hidden seed {seed}"] = took
+            for vid, v in verdicts.items():
+                v.add(seed, graded.exercises[vid])
+        hidden_s = sum(report.grading_s.values())
+        note(f"graded {len(by_id)} variants under {len(report.seeds)} seeds: {hidden_s:.0f} s of grading runs "
+             f"({hidden_s / max(1, len(report.seeds)):.0f} s per seed, {workers} at a time)")
+        for v in verdicts.values():
+            _judge(v, v.variant.exercise.meta.max_points, report)
+
+        note("running the public tests on the solutions, stubs, mutants and correct variants")
+        public_ids = [vid for vid, v in by_id.items() if v.kind != "raises"]
+        started = time.monotonic()
+        public = run_public(vkit, [vexercises[vid] for vid in public_ids],
+                            replace(opts, seed=report.seeds[0] if report.seeds else None,
+                                    show_student_messages=True))
+        report.grading_s["public"] = time.monotonic() - started
+        public_catch: dict[str, int] = {}
+        for vid in public_ids:
+            variant, failed = by_id[vid], _failed_tasks(public, vid)
+            e = variant.exercise
+            if variant.kind == "solution":
+                report.problems += [f"{e.id}: a public test of task {t.task} fails on the solution ({t.message})"
+                                    for t in public.exercises[vid].tasks if t.status != "passed"]
+            elif variant.kind == "stub" and not failed:
+                report.problems.append(f"{e.id}: the public tests all pass on the stub; they help nobody")
+            elif variant.kind == "mutant":
+                public_catch[e.id] = public_catch.get(e.id, 0) + bool(failed)
+            elif variant.kind in ("equivalent", "alternative") and failed:
+                report.problems.append(f"{e.id}: {variant.label} (correct code) fails the public tests of task(s) "
+                                       f"{failed}: they reject correct code")
+    for e in runnable:
+        mine = [v for v in variants if v.exercise is e]
+        count = {kind: sum(v.kind == kind for v in mine) for kind in ("mutant", "equivalent", "alternative")}
+        line = (f"{e.id}: {count['mutant']} mutants (the public tests alone catch {public_catch.get(e.id, 0)}), "
+                f"{count['equivalent']} equivalents, {count['alternative']} alternatives, "
+                f"graded under {len(report.seeds)} seeds")
+        report.summary.append(line)
+        note(line)
+    return report
 
 
 def _failed_tasks(results: Results, exercise_id: str) -> list[int]:
     return [t.task for t in results.exercises[exercise_id].tasks if t.status != "passed"]
-
-
-def check(kit: Kit, exercises: list[Exercise], options: RunOptions | None = None,
-          say: Callable[[str], None] | None = None) -> CheckReport:
-    """Run every check on these exercises (see the module docstring)."""
-    report = CheckReport()
-    note = say or (lambda _msg: None)
-    opts = options or RunOptions()
-    bank = load_bank(kit.bank_path)
-    runnable = [e for e in exercises if _static_checks(kit, e, bank, report)]
-    mutants: dict[Exercise, list[Mutant]] = {}
-    equivalents: dict[Exercise, list[Mutant]] = {}
-    for exercise in runnable:
-        try:
-            mutants[exercise], equivalents[exercise] = load_variants(exercise.mutants_path)
-        except MutantError as exc:
-            report.problems.append(str(exc))
-            mutants[exercise], equivalents[exercise] = [], []
-        if len(mutants[exercise]) < MIN_MUTANTS:
-            report.problems.append(f"{exercise.id}: {len(mutants[exercise])} mutants, at least {MIN_MUTANTS} needed")
-    if not runnable:
-        return report
-
-    with tempfile.TemporaryDirectory(prefix="rnnkit-devcheck-") as tmp:
-        root = Path(tmp)
-        solutions = {e: strip_markers(e.solution_path.read_text(encoding="utf-8")) for e in runnable}
-        stubs = {e: e.stub_path.read_text(encoding="utf-8") for e in runnable}
-        solution_tree = _write_tree(root / "solution", solutions)
-        stub_tree = _write_tree(root / "stub", stubs)
-
-        note(f"grading the reference solutions of {len(runnable)} exercises")
-        graded = grade(kit, runnable, solution_tree, opts)
-        for e in runnable:
-            for task in graded.exercises[e.id].tasks:
-                if task.status != "passed":
-                    report.problems.append(f"{e.id}: the solution fails task {task.task} ({task.status}: {task.message})")
-
-        # Code that does nothing must fail every task: (what is graded, its tree, the problem per passed task).
-        hollow = [("the stubs", stub_tree, "the stub passes task {task}; the task checks nothing")]
-        for raised in DEGENERATE_RAISES:
-            raising = {e: text.replace("raise NotImplementedError(", f"raise {raised}(") for e, text in stubs.items()}
-            hollow.append((f"the stubs with every body raising {raised}", _write_tree(root / f"raises-{raised}", raising),
-                           f"code that only raises {raised} passes task {{task}}; "
-                           "check that valid input is accepted in the same task"))
-        for what, tree, problem in hollow:
-            note(f"grading {what}")
-            graded = grade(kit, runnable, tree, opts)
-            for e in runnable:
-                report.problems += [f"{e.id}: " + problem.format(task=task.task)
-                                    for task in graded.exercises[e.id].tasks if task.status == "passed"]
-
-        for kind, variants in (("mutant", mutants), ("equivalent", equivalents)):
-            rounds = max((len(v) for v in variants.values()), default=0)
-            for k in range(rounds):
-                batch, names = _variant_batch(kit, runnable, variants, k, report)
-                if not batch:
-                    continue
-                note(f"grading {kind} round {k + 1} of {rounds} ({len(batch)} exercises)")
-                graded = grade(kit, list(batch), _write_tree(root / f"{kind}{k}", batch), opts)
-                for e in batch:
-                    failed = _failed_tasks(graded, e.id)
-                    if kind == "mutant" and not failed:
-                        report.problems.append(f"{e.id}: mutant {names[e]} passes every hidden task")
-                    elif kind == "mutant":
-                        report.notes.append(f"{e.id}: mutant {names[e]} caught by task(s) {failed}")
-                    elif failed:
-                        report.problems.append(f"{e.id}: equivalent {names[e]} (a correct variant) fails "
-                                               f"task(s) {failed}: the grader rejects correct code")
-                    else:
-                        report.notes.append(f"{e.id}: equivalent {names[e]} passes every task")
-
-        note("running the public tests on the solutions and on the stubs")
-        public_ok = run_public(kit, runnable, opts, submission=solution_tree)
-        public_stub = run_public(kit, runnable, opts, submission=stub_tree)
-        for e in runnable:
-            for task in public_ok.exercises[e.id].tasks:
-                if task.status != "passed":
-                    report.problems.append(f"{e.id}: a public test of task {task.task} fails on the solution "
-                                           f"({task.message})")
-            if not _failed_tasks(public_stub, e.id):
-                report.problems.append(f"{e.id}: the public tests all pass on the stub; they help nobody")
-    return report

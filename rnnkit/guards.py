@@ -102,18 +102,70 @@ class SourceFinding:
     banned_import: bool  # True: imports a banned module; False: a name worth a reviewer's look
 
 
-def scan_source(source: str, banned_imports: frozenset[str], banned_names: frozenset[str]) -> list[SourceFinding]:
-    """Find imports of banned modules and uses of banned attribute names, without running code.
+# Libraries whose star import can bring a flagged class (nn.LSTM, keras' LSTM) in under its bare name.
+_STAR_FLAGGED = frozenset({"torch", "tensorflow", "keras"})
 
-    ``banned_imports`` are top-level module names (``torch``); ``banned_names`` are attribute or
-    bare names (``LSTM``, ``LSTMCell``) and are also looked for in string constants, which catches
-    ``getattr(nn, "LSTM")``.
+
+def _imported_names(tree: ast.AST) -> frozenset[str]:
+    """Names this file binds by importing (``torch``, ``nn`` of ``import torch.nn as nn``, ...)."""
+    bound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            bound.update(a.asname or a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            bound.update(a.asname or a.name for a in node.names if a.name != "*")
+    return frozenset(bound)
+
+
+def _dotted(node: ast.AST) -> tuple[str, str] | None:
+    """(root name, dotted text) of an attribute chain ``a.b.c`` on a plain name; None otherwise."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return node.id, ".".join([node.id, *reversed(parts)])
+
+
+def _api_findings(tree: ast.AST, api_names: frozenset[str]) -> list[SourceFinding]:
+    """Uses of a library's class or function (``nn.GRUCell``): an attribute reached from an imported
+    module, an import of the name, a star import from a deep-learning library, or the name as a
+    string argument (``getattr(nn, "GRUCell")``). A name the file defines itself is not flagged."""
+    imported = _imported_names(tree)
+    found = []
+    for node in ast.walk(tree):
+        line = getattr(node, "lineno", 0)
+        if isinstance(node, ast.ImportFrom):
+            found += [SourceFinding(line, f"import of {a.name}", False) for a in node.names if a.name in api_names]
+            if any(a.name == "*" for a in node.names) and (node.module or "").split(".")[0] in _STAR_FLAGGED:
+                found.append(SourceFinding(line, f"from {node.module} import * (may bring in "
+                                                 f"{', '.join(sorted(api_names))})", False))
+        elif isinstance(node, ast.Attribute) and node.attr in api_names:
+            chain = _dotted(node)
+            if chain is not None and chain[0] in imported:
+                found.append(SourceFinding(line, f"use of {chain[1]}", False))
+        elif isinstance(node, ast.Call):
+            found += [SourceFinding(line, f"string {arg.value!r}", False) for arg in node.args
+                      if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and arg.value in api_names]
+    return found
+
+
+def scan_source(source: str, banned_imports: frozenset[str], banned_names: frozenset[str]) -> list[SourceFinding]:
+    """Find imports of banned modules and uses of banned names, without running code.
+
+    ``banned_imports`` are top-level module names (``torch``). ``banned_names`` mix two kinds:
+    the introspection names of INTROSPECTION_NAMES, flagged wherever they appear (as a bare name,
+    an attribute or a string: defining your own ``grade_task`` is the tampering), and an
+    exercise's API names (``LSTM``, ``GRUCell``, from exercise.toml), flagged only where they mean
+    the library's (see _api_findings): a class the student wrote and named ``GRUCell`` is not.
     """
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return []
-    found: list[SourceFinding] = []
+    introspection = banned_names & INTROSPECTION_NAMES
+    found: list[SourceFinding] = _api_findings(tree, banned_names - INTROSPECTION_NAMES)
     for node in ast.walk(tree):
         line = getattr(node, "lineno", 0)
         if isinstance(node, ast.Import):
@@ -124,15 +176,15 @@ def scan_source(source: str, banned_imports: frozenset[str], banned_names: froze
             if node.module and node.module.split(".")[0] in banned_imports and node.level == 0:
                 found.append(SourceFinding(line, f"from {node.module} import ...", True))
             for alias in node.names:
-                if alias.name in banned_names:
+                if alias.name in introspection:
                     found.append(SourceFinding(line, f"import of {alias.name}", False))
-        elif isinstance(node, ast.Attribute) and node.attr in banned_names:
+        elif isinstance(node, ast.Attribute) and node.attr in introspection:
             found.append(SourceFinding(line, f"use of .{node.attr}", False))
-        elif isinstance(node, ast.Name) and node.id in banned_names:
+        elif isinstance(node, ast.Name) and node.id in introspection:
             found.append(SourceFinding(line, f"use of {node.id}", False))
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             if node.value.split(".")[0] in banned_imports:
                 found.append(SourceFinding(line, f"dynamic import of {node.value!r}", True))
-            elif node.value in banned_names:
+            elif node.value in introspection:
                 found.append(SourceFinding(line, f"string {node.value!r}", False))
     return sorted(set(found), key=lambda f: (f.line, f.text))

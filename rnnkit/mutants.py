@@ -11,6 +11,9 @@
     patches = [...]
 
 Each ``find`` must occur exactly once in the solution, so a patch cannot silently miss.
+
+Alternatives are whole files instead of patches: ``autograder/NN_module/alternatives/qNNN_slug/<name>.py``,
+independent solutions by someone who never read the reference (graded like equivalents).
 """
 
 from __future__ import annotations
@@ -83,3 +86,17 @@ def load_variants(path: Path) -> tuple[list[Mutant], list[Mutant]]:
 
 def load_mutants(path: Path) -> list[Mutant]:
     return load_variants(path)[0]
+
+
+def alternatives_dir(kit_root: Path, module: str, exercise_id: str) -> Path:
+    """``autograder/<module>/alternatives/<exercise_id>/``: whole independent solutions (``<name>.py``),
+    written by someone who never read the reference; each must pass every hidden task."""
+    return kit_root / "autograder" / module / "alternatives" / exercise_id
+
+
+def load_alternatives(kit_root: Path, module: str, exercise_id: str) -> list[tuple[str, str]]:
+    """(name, source) of every alternative of one exercise, by name."""
+    folder = alternatives_dir(kit_root, module, exercise_id)
+    if not folder.is_dir():
+        return []
+    return [(path.stem, path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.py"))]

@@ -12,7 +12,7 @@ Task 3: ONNX-ordered (iofg) weights built from a float64 torch.nn.LSTMCell with 
 Task 4: ValueError for orders that are not permutations of "ifgo" (wrong letter, repeated letter,
         upper case, wrong length, framework alias names), in split_gates and in either argument
         of convert_lstm_weights, and for a 4H axis that is not a multiple of 4.
-Inputs are never mutated (checked by the sandbox on every call).
+Task 5: hygiene: neither function changes its inputs in place. Tasks 1 to 4 grade values only.
 """
 
 from itertools import permutations
@@ -21,8 +21,16 @@ import numpy as np
 import pytest
 import torch
 
+from rnnkit.fair import ValuesOnly
 from rnnkit.oracles import lstm_step_oracle
 from rnnkit.testing import assert_close, check, expect_array, expect_dict
+
+
+@pytest.fixture
+def impl(impl):
+    """Values only; task 5 (named for it) checks that inputs are left unchanged."""
+    return ValuesOnly(impl)
+
 
 ORDERS = ["".join(p) for p in permutations("ifgo")]
 INVALID = ["ifgx", "iffo", "IFGO", "Ifgo", "ifg", "ifgoo", "", "ijfo", "iofc", "i f g o", "pytorch"]
@@ -223,3 +231,12 @@ def test_valid_input_beside_the_invalid_is_accepted(impl, ref, rng, shape, axis,
                              f"convert_lstm_weights(W of shape {shape}, {order!r}, 'ifgo', {axis})")
     check(np.array_equal(converted, ref.convert_lstm_weights(W, order, "ifgo", axis)),
           f"convert_lstm_weights(W of shape {shape}, {order!r}, 'ifgo', {axis}) is not the permuted W")
+
+
+@pytest.mark.task(5)
+@pytest.mark.parametrize("axis", [0, 1])
+def test_inputs_left_unchanged(impl, rng, axis):
+    W = rng.standard_normal((12, 5) if axis == 0 else (5, 12))
+    impl.checked.split_gates(W, "ifog", axis)  # the in-place check on
+    impl.checked.convert_lstm_weights(W, "iofg", "ifgo", axis)
+    impl.checked.convert_lstm_weights(W, "ifgo", "ifgo", axis)

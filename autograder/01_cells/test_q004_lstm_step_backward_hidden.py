@@ -13,12 +13,17 @@ Task 2: all six gradients match centred numerical gradients of the reference for
 Task 3: all six gradients match torch autograd through nn.LSTMCell with copied float64 weights.
 Task 4: constant error carousel: with dnext_h = 0, dprev_c == dnext_c * f up to rtol 1e-14, with
         f computed here by the reference (errata 16); the output gate then gets no gradient.
+Task 5: hygiene: neither function changes its inputs in place (dnext_h, dnext_c and the cache
+        included; checked with nonzero upstream gradients on both paths).
+Tasks 1 to 4 grade values only (impl with the in-place check off): a backward pass with exact
+gradients that writes into dnext_c loses task 5, not the gradient tasks.
 """
 
 import numpy as np
 import pytest
 import torch
 
+from rnnkit.fair import ValuesOnly
 from rnnkit.oracles import lstm_cell_from_cs231n, lstm_step_oracle
 from rnnkit.testing import (
     NUMGRAD_REL,
@@ -35,6 +40,12 @@ NUMGRAD_STEP = 1e-5
 
 # (N, D, H): fixed edges first, then "random" entries drawn from the test's rng.
 EDGE_SHAPES = [(1, 1, 1), (1, 3, 2), (4, 2, 1), (3, 1, 4)]
+
+
+@pytest.fixture
+def impl(impl):
+    """Values only; task 5 (named for it) checks that inputs are left unchanged."""
+    return ValuesOnly(impl)
 
 
 def shape_for(rng: np.random.Generator, case: int) -> tuple[int, int, int]:
@@ -180,3 +191,13 @@ def test_constant_error_carousel(impl, ref, rng, case):
                  against="dnext_c * f (with dnext_h = 0 the cell gradient only passes the forget gate)")
     assert_close(db[3 * H:], np.zeros(H), "db[3H:4H] (output gate)", rtol=0.0, atol=1e-15,
                  against="0 (with dnext_h = 0 the output gate cannot affect the loss)")
+
+
+@pytest.mark.task(5)
+@pytest.mark.parametrize("case", range(3))
+def test_inputs_left_unchanged(impl, rng, case):
+    N, D, H = shape_for(rng, case + 1)
+    args = random_args(rng, N, D, H)
+    next_h, next_c, cache = student_forward(impl.checked, args, N, H)  # the in-place check on
+    dnext_h, dnext_c = rng.standard_normal((N, H)), rng.standard_normal((N, H))
+    student_backward(impl.checked, dnext_h, dnext_c, cache, N, D, H)

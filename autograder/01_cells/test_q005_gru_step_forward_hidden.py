@@ -6,16 +6,24 @@ Task 2: a targeted case with a large hidden candidate bias b_hn != 0 and reset g
         where putting b_hn outside r (or resetting before the matmul) changes the output.
 Task 3: gru_forward (batch-first, returns every step's hidden state (N, T, H)) against
         torch.nn.GRU(batch_first=True) with the same float64 arrays; edges T = 1, N = 1, H = 1.
+Task 4: hygiene: neither function changes its inputs in place. Tasks 1 to 3 grade values only.
 """
 
 import numpy as np
 import pytest
 import torch
 
+from rnnkit.fair import ValuesOnly
 from rnnkit.oracles import gru_cell_from_torch_layout
 from rnnkit.testing import assert_rel_error, expect_array
 
 STEP, LAYER = "gru_step_forward", "gru_forward"
+
+
+@pytest.fixture
+def impl(impl):
+    """Values only; task 4 (named for it) checks that inputs are left unchanged."""
+    return ValuesOnly(impl)
 
 
 def random_weights(rng: np.random.Generator, D: int, H: int, scale: float = 1.0) -> tuple[np.ndarray, ...]:
@@ -94,3 +102,11 @@ def test_layer_matches_torch_gru(impl, rng, case):
     h_all = expect_array(getattr(impl, LAYER)(*args), (N, T, H), f"{LAYER}(...)")
     assert_rel_error(h_all, gru_layer_oracle(*args), "h_all",
                      against="the output of torch.nn.GRU(batch_first=True)")
+
+
+@pytest.mark.task(4)
+@pytest.mark.parametrize("name", [STEP, LAYER])
+def test_inputs_left_unchanged(impl, rng, name):
+    N, D, H = 3, 4, 5
+    x = rng.standard_normal((N, D)) if name == STEP else rng.standard_normal((N, 4, D))
+    getattr(impl.checked, name)(x, rng.standard_normal((N, H)), *random_weights(rng, D, H))  # check on

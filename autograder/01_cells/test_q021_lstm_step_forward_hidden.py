@@ -3,16 +3,26 @@
 Task 1: a CS231n-style linspace case (N, D, H = 3, 4, 5), values from the reference (G2).
 Task 2: random shapes and weights against torch.nn.LSTMCell with copied weights (G1), edges
         N = 1, H = 1, D = 1 included.
-Task 3: pre-activations of about 1000 under numpy's over/invalid/divide = "raise" (errata 2).
+Task 3: hygiene: pre-activations of about 1000 under numpy's over/invalid/divide = "raise"
+        (errata 2), with the in-place check on (inputs left unchanged).
+Tasks 1 and 2 grade values only: a numerically right step that overflows (a warning, no wrong
+value) or writes into its inputs loses task 3 alone.
 """
 
 import numpy as np
 import pytest
 
+from rnnkit.fair import ValuesOnly
 from rnnkit.oracles import lstm_step_oracle
 from rnnkit.testing import assert_close, assert_rel_error, expect_array, expect_tuple
 
 NAME = "lstm_step_forward"
+
+
+@pytest.fixture
+def impl(impl):
+    """Values only; task 3 (named for it) checks that inputs are left unchanged."""
+    return ValuesOnly(impl)
 
 
 def linspace_case(N: int, D: int, H: int) -> tuple[np.ndarray, ...]:
@@ -65,7 +75,7 @@ def test_large_preactivations(impl, ref, rng, sign):
     # Every pre-activation is about +-1000: zero the weights, put it all in the bias.
     Wx, Wh = np.zeros_like(Wx), np.zeros_like(Wh)
     b = sign * 1000.0 * (1.0 + 0.1 * np.abs(b))
-    next_h, next_c = call(impl, (x, prev_h, prev_c, Wx, Wh, b), N, H, errstate=True)
+    next_h, next_c = call(impl.checked, (x, prev_h, prev_c, Wx, Wh, b), N, H, errstate=True)
     want_h, want_c = ref.lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b)
     assert_close(next_h, want_h, "next_h", rtol=1e-12, atol=1e-15)
     assert_close(next_c, want_c, "next_c", rtol=1e-12, atol=1e-15)

@@ -11,16 +11,24 @@ Task 3: a "chung" GRU cell written here (not the student's gru_interpolate) run 
         random B, D, H <= 8 with the edges B = H = 1 and D != H.
 Task 4: the conversion is its own inverse (exact), rows H:2H come back exactly negated and every
         other entry bitwise unchanged, with shapes and dtype kept.
-Inputs are never mutated (checked by the sandbox on every call).
+Task 2 also checks, for both functions, that inputs are left unchanged (the in-place check on);
+every other test grades values only.
 """
 
 import pytest
 import torch
 
+from rnnkit.fair import ValuesOnly
 from rnnkit.oracles import gru_cell_from_torch_layout
 from rnnkit.testing import assert_close, check, expect_tensor, expect_tuple, trandn
 
 CONVENTIONS = ["torch", "chung"]
+
+
+@pytest.fixture
+def impl(impl):
+    """Values only; task 2 (named for it) checks that inputs are left unchanged."""
+    return ValuesOnly(impl)
 PARAM_NAMES = ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
 
 
@@ -167,3 +175,11 @@ def test_only_z_rows_change_and_twice_is_identity(impl, rng, case):
     twice = convert(impl, once)
     for p, q, name in zip(params, twice, PARAM_NAMES, strict=True):
         check(torch.equal(q, p), f"converting twice must give {name} back exactly")
+
+
+@pytest.mark.task(2)
+def test_inputs_left_unchanged(impl, rng):
+    h_prev, n, z = gru_range(rng, 3, 4)
+    for convention in CONVENTIONS:
+        impl.checked.gru_interpolate(h_prev, n, z, convention)  # the in-place check on
+    impl.checked.convert_update_gate_convention(*draw_params(rng, 3, 4))

@@ -17,7 +17,7 @@ Task 3: G4 through the probe: autograd gradients of <h', upstream> with respect 
 Task 4: reset_gap_bound equals the reference (rtol 1e-10, atol 1e-12); it bounds the real gap
         |nn.GRUCell - reference reset-before| unit by unit; it is ~0 (1e-12) at reset bias +50
         and for a uniform r with b_hn = 0, and it is positive in general.
-Inputs are never mutated (checked by the sandbox on every call).
+Task 5: hygiene: neither function changes its inputs in place. Tasks 1 to 4 grade values only.
 """
 
 import math
@@ -25,12 +25,19 @@ import math
 import pytest
 import torch
 
+from rnnkit.fair import ValuesOnly
 from rnnkit.oracles import gru_cell_from_torch_layout
 from rnnkit.probes import output_grads
 from rnnkit.testing import assert_close, check, expect_tensor, trandn
 
 BEFORE = "gru_cell_reset_before"
 BOUND = "reset_gap_bound"
+
+
+@pytest.fixture
+def impl(impl):
+    """Values only; task 5 (named for it) checks that inputs are left unchanged."""
+    return ValuesOnly(impl)
 
 
 def draw_case(rng, B: int, D: int, H: int, scale: float = 1.0) -> list[torch.Tensor]:
@@ -220,3 +227,9 @@ def test_bound_vanishes_when_the_variants_agree(impl, rng, setting):
     got = call(impl, BOUND, args)
     assert_close(got, torch.zeros(B, H, dtype=torch.float64), f"reset_gap_bound ({setting.replace('_', ' ')})",
                  rtol=0, atol=1e-12, against="0")
+
+
+@pytest.mark.task(5)
+@pytest.mark.parametrize("name", [BEFORE, BOUND])
+def test_inputs_left_unchanged(impl, rng, name):
+    getattr(impl.checked, name)(*draw_case(rng, 3, 4, 5))  # the in-place check on

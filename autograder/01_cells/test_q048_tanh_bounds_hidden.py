@@ -5,7 +5,9 @@ trace mainly through properties, and adds saturation statistics graded exactly.
 
 Task 1: tanh_via_sigmoid is within 1e-15 absolute of np.tanh in float64 (errata 33).
 Task 2: tanh_via_sigmoid at +-1e4, +-710, 0 under numpy's over/invalid/divide = "raise",
-        underflow allowed (errata 2): finite, exact -1/0/1 there; float32 in gives float32 out.
+        underflow allowed (errata 2): finite, exact -1/0/1 there; float32 in gives float32 out,
+        within float32 rounding of the same function in float64 (accuracy is task 1's); no
+        function changes its inputs in place. Tasks 1, 3, 4 and 5 grade values only.
 Task 3: lstm_forward_trace: keys and (N, T, H) shapes; the trace is self-consistent
         (c_t = f_t c_{t-1} + i_t g_t, h_t = o_t tanh(c_t)); its h equals nn.LSTM's output and its
         last c equals c_n (the anchor that makes wrongly sliced gates fail). Edge shapes included.
@@ -19,12 +21,19 @@ import numpy as np
 import pytest
 import torch
 
+from rnnkit.fair import ValuesOnly
 from rnnkit.oracles import lstm_layer_from_cs231n
 from rnnkit.testing import assert_close, assert_rel_error, check, expect_array, expect_dict
 
 TANH_ABS = 1e-15  # errata 33: absolute, not relative
 KEYS = ("i", "f", "g", "o", "c", "h")
 GATES = ("i", "f", "g", "o")
+
+
+@pytest.fixture
+def impl(impl):
+    """Values only; task 2 (named for it) checks that inputs are left unchanged."""
+    return ValuesOnly(impl)
 
 
 def random_case(rng: np.random.Generator, N: int, T: int, D: int, H: int,
@@ -70,7 +79,7 @@ def test_tanh_matches_numpy(impl, rng, case):
 @pytest.mark.task(2)
 def test_tanh_stable_at_extremes(impl, rng):
     x = np.concatenate([[1e4, -1e4, 710.0, -710.0, 0.0, 400.0, -400.0], rng.uniform(-1e4, 1e4, 5)])
-    y = expect_array(impl.tanh_via_sigmoid.with_options(errstate=True)(x), x.shape, "tanh_via_sigmoid(x)",
+    y = expect_array(impl.checked.tanh_via_sigmoid.with_options(errstate=True)(x), x.shape, "tanh_via_sigmoid(x)",
                      dtype=np.float64)
     check(np.all(np.abs(y) <= 1), "tanh_via_sigmoid(x) must lie in [-1, 1]")
     check(y[4] == 0.0, "tanh_via_sigmoid(0) must be exactly 0")
@@ -81,10 +90,12 @@ def test_tanh_stable_at_extremes(impl, rng):
 @pytest.mark.task(2)
 def test_tanh_float32(impl, rng):
     x = np.concatenate([rng.uniform(-6.0, 6.0, 20), [1e4, -1e4, 0.0]]).astype(np.float32)
-    y = expect_array(impl.tanh_via_sigmoid.with_options(errstate=True)(x), x.shape,
+    y = expect_array(impl.checked.tanh_via_sigmoid.with_options(errstate=True)(x), x.shape,
                      "tanh_via_sigmoid(x) for float32 x", dtype=np.float32)
-    assert_close(y, np.tanh(x.astype(np.float64)), "tanh_via_sigmoid(x) for float32 x", rtol=0, atol=1e-6,
-                 against="np.tanh")
+    same = expect_array(impl.tanh_via_sigmoid(x.astype(np.float64)), x.shape, "tanh_via_sigmoid(x)",
+                        dtype=np.float64)
+    assert_close(y, same, "tanh_via_sigmoid(x) for float32 x", rtol=0, atol=1e-6,
+                 against="tanh_via_sigmoid of the same x in float64")
 
 
 # -- task 3: the trace, anchored to nn.LSTM -------------------------------------------------------
@@ -160,3 +171,11 @@ def test_saturation_fractions_ties_and_gate_keys_only(impl, ref, rng, threshold)
         values.flat[: special.size] = rng.permutation(special if k == "g" else np.abs(special))
         trace[k] = rng.permutation(values.ravel()).reshape(shape)
     check_fractions(impl.saturation_fractions(trace, threshold), ref.saturation_fractions(trace, threshold))
+
+
+@pytest.mark.task(2)
+def test_inputs_left_unchanged(impl, rng):
+    N, T, D, H = 2, 3, 4, 5
+    impl.checked.tanh_via_sigmoid(rng.uniform(-5.0, 5.0, size=(3, 4)))  # the in-place check on
+    trace = impl.checked.lstm_forward_trace(*random_case(rng, N, T, D, H))
+    impl.checked.saturation_fractions(trace)

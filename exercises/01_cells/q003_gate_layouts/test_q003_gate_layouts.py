@@ -68,3 +68,10 @@ def test_invalid_orders_raise_value_error(impl, bad):
         impl.split_gates(stacked_rows(), bad)
     with pytest.raises(ValueError):
         impl.convert_lstm_weights(stacked_rows(), "ifgo", bad)
+
+
+@pytest.mark.task(5)
+def test_inputs_are_left_unchanged(impl):
+    """Every call checks this: writing into W fails with a clear message."""
+    impl.split_gates(stacked_rows(), "ifgo", 0)
+    impl.convert_lstm_weights(stacked_rows(), "ifgo", "iofg", 0)

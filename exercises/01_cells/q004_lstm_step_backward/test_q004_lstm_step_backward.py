@@ -114,3 +114,11 @@ def test_constant_error_carousel(impl):
     f = 1 / (1 + np.exp(-(x @ Wx + prev_h @ Wh + b)[:, H:2 * H]))    # the forget gate
     assert_close(dprev_c, dnext_c * f, "dprev_c", rtol=1e-14, atol=1e-15,
                  against="dnext_c * f (with dnext_h = 0, the cell gradient only passes the forget gate)")
+
+
+@pytest.mark.task(5)
+def test_inputs_are_left_unchanged(impl):
+    """Every call checks this; a write into dnext_c (dnext_c += ...) fails here with a clear message."""
+    dnext_h, dnext_c = upstream()
+    _, _, cache = forward(impl, worked_example())
+    backward(impl, dnext_h, dnext_c, cache)  # raises if dnext_h, dnext_c or the cache was changed in place

@@ -74,3 +74,10 @@ def test_layer_first_step_is_one_cell_step(impl):
     first = expect_array(impl.gru_step_forward(x[:, 0, :], h0, W_ih, W_hh, b_ih, b_hh), (2, 2), "gru_step_forward(...)")
     assert_rel_error(h_all[:, 0, :], first, "h_all[:, 0]",
                      against="gru_step_forward(x[:, 0], h0, ...) (h_all[:, t] is the state AFTER step t)")
+
+
+@pytest.mark.task(4)
+def test_inputs_are_left_unchanged(impl):
+    """Every call checks this: writing into an input (x, prev_h, a weight) fails with a clear message."""
+    impl.gru_step_forward(*step_example())
+    impl.gru_forward(*layer_example())

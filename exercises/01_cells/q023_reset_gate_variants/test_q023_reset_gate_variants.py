@@ -84,3 +84,10 @@ def test_gap_bound_worked_example(impl):
     assert_rel_error(got, expected, "reset_gap_bound", against="the worked example")
     gap = (impl.gru_cell_reset_after(*worked_example()) - impl.gru_cell_reset_before(*worked_example())).abs()
     check(bool((gap <= got).all()), "the bound must be at least the real gap |h'_after - h'_before|")
+
+
+@pytest.mark.task(5)
+def test_inputs_are_left_unchanged(impl):
+    """Every call checks this: writing into an input tensor fails with a clear message."""
+    impl.gru_cell_reset_before(*worked_example())
+    impl.reset_gap_bound(*worked_example())
