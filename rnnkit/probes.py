@@ -363,10 +363,16 @@ def tiny_lm_call(fn: Callable[..., Any], emb: torch.nn.Embedding, lstm: torch.nn
                  *args: Any) -> dict[str, Any]:
     """Call ``fn(TinyLM(emb, lstm, head), *args)``. Returns ``{"value": fn's return value,
     "params": {name: tensor}, "grads": {name: .grad or None}, "forward_batches": [B of each
-    forward call]}``, parameters and gradients as they are after the call."""
+    forward call], "inputs_changed": [positions in args of tensors fn changed in place]}``,
+    parameters and gradients as they are after the call. ``fn`` gets copies of the tensors in
+    ``args``, so a write into them is reported here (for the one task about it), not raised."""
     model = TinyLM(emb, lstm, head)
-    value = fn(model, *args)
-    return {"value": value,
+    given = [a.clone() if isinstance(a, torch.Tensor) else a for a in args]
+    value = fn(model, *given)
+    changed = [i for i, (a, g) in enumerate(zip(args, given, strict=True))
+               if isinstance(a, torch.Tensor) and not (isinstance(g, torch.Tensor) and g.shape == a.shape
+                                                       and torch.equal(g, a))]
+    return {"value": value, "inputs_changed": changed,
             "params": {n: p.detach().clone() for n, p in model.named_parameters()},
             "grads": {n: (p.grad.detach().clone() if p.grad is not None else None)
                       for n, p in model.named_parameters()},

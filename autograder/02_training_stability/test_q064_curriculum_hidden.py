@@ -14,10 +14,12 @@ Task 3: sample_curriculum_batch on fixed cases (fixed generator seeds, so the ve
         every cdf value (algebraically equal competence formulas agree there): an int array of
         shape (batch_size,), every index eligible under the grader's cdf and competence, equal
         to the replayed rng.choice(np.flatnonzero(cdf <= c), size, replace=True), the
-        generator's state afterwards equal to the replay's (one draw), lengths unchanged.
+        generator's state afterwards equal to the replay's (one draw).
 Task 4: fixed edges: c(t) exactly equal to a cdf value (t = 0, c0 = 0.5, both kinds) must admit
         those examples; t = T and t > T (with the 0.9999999999999999 pairs) must admit every
-        example; ValueError when c0 is below the smallest cdf (beside valid calls).
+        example; ValueError when c0 is below the smallest cdf (beside valid calls). Hygiene,
+        here only: difficulty_cdf and sample_curriculum_batch leave lengths unchanged (every
+        other test grades values only, rnnkit.fair.ValuesOnly).
 """
 
 from __future__ import annotations
@@ -28,9 +30,16 @@ from typing import Any
 import numpy as np
 import pytest
 
+from rnnkit.fair import ValuesOnly
 from rnnkit.testing import assert_close, check, expect_array
 
 KINDS = ("linear", "sqrt")
+
+
+@pytest.fixture
+def impl(impl):
+    """Values only (docs/authoring.md): the in-place check runs in task 4's hygiene test alone."""
+    return ValuesOnly(impl)
 
 
 def cdf_oracle(lengths: np.ndarray) -> np.ndarray:
@@ -135,8 +144,6 @@ def check_sample(impl: Any, ref: Any, lengths: np.ndarray, t: int, T: int, c0: f
     got = expect_array(got, (batch,), "sample_curriculum_batch(...)")
     check(got.dtype.kind in "iu", f"sample_curriculum_batch should return integer indices, got dtype {got.dtype}")
     check(isinstance(after, list) and len(after) == len(args), "sample_curriculum_batch: could not read its arguments back")
-    check(isinstance(after[0], np.ndarray) and np.array_equal(after[0], lengths),
-          "sample_curriculum_batch must not modify lengths")
     eligible, want, state_after = replay(ref, lengths, t, T, c0, batch, start, kind)
     check(np.isin(got, eligible).all(), "sample_curriculum_batch returned an example that is not eligible "
                                         "(its cdf is above the competence c(t)), or not an index at all")
@@ -214,3 +221,10 @@ def test_sample_nothing_eligible_raises(impl, ref, kind):
     check_sample(impl, ref, lengths, 0, 10, 0.1, 8, np.random.default_rng(31), kind)  # c = 0.1: one example
     with pytest.raises(ValueError):
         impl.sample_curriculum_batch(lengths, 0, 10, 0.05, 8, np.random.default_rng(32), kind)
+
+
+@pytest.mark.task(4)
+def test_inputs_left_unchanged(impl):
+    lengths = np.array([9, 1, 8, 2, 7, 3, 6, 4, 5, 5, 1, 9], dtype=np.int64)   # unsorted, with ties
+    impl.checked.difficulty_cdf(lengths.copy())                             # raises InputMutated
+    impl.checked.sample_curriculum_batch(lengths.copy(), 40, 100, 0.2, 16, np.random.default_rng(41), "linear")

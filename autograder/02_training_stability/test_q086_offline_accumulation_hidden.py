@@ -16,7 +16,9 @@ Task 2: accumulated_grad, micro_batch in {1, 2, 3, B, B + 2} (and 4 where B > 4)
 Task 3: accumulated_grad (micro_batch 2 and 3) calls the model once per micro-batch, on
         consecutive slices of micro_batch rows: forward batch sizes [m, m, ..., B - m * (k - 1)],
         in that order.
-Task 4: after either function every parameter is bitwise unchanged and every .grad is None.
+Task 4: after either function every parameter is bitwise unchanged, every .grad is None and X, Y,
+        lengths are unchanged (the probe hands the function copies and reports writes into them,
+        so no other task is charged for them).
 """
 
 from __future__ import annotations
@@ -59,6 +61,9 @@ def case_setup(rng: np.random.Generator, case: int) -> tuple[tuple[nn.Module, ..
     B = len(lens)
     X = torch.from_numpy(rng.integers(0, V, size=(B, T)))
     Y = torch.from_numpy(rng.integers(0, V, size=(B, T)))
+    for b, n in enumerate(lens):  # the first pad of a row is never id 0 (zeroing pads is a write)
+        if n < T:
+            X[b, n] = V - 1
     return (emb, lstm, head), X, Y, torch.tensor(lens, dtype=torch.int64)
 
 
@@ -69,7 +74,7 @@ def micro_sizes(B: int) -> list[int]:
 def run(impl: Any, fn: str, mods: tuple[nn.Module, ...], X: torch.Tensor, Y: torch.Tensor, lengths: torch.Tensor,
         *args: Any) -> dict[str, Any]:
     out = impl.probe("tiny_lm_call", impl.function(fn), *mods, X, Y, lengths, *args)
-    return expect_dict(out, ["value", "params", "grads", "forward_batches"], "the TinyLM probe")
+    return expect_dict(out, ["value", "params", "grads", "forward_batches", "inputs_changed"], "the TinyLM probe")
 
 
 def reference(ref: Any, mods: tuple[nn.Module, ...], X: torch.Tensor, Y: torch.Tensor,
@@ -142,3 +147,6 @@ def test_model_left_as_found(impl, rng, case, fn):
         check(out["grads"][name] is None, f"after {fn}, {name}.grad should be None: clear what backward() left")
         check(isinstance(out["params"][name], torch.Tensor) and torch.equal(out["params"][name], value),
               f"{fn} must not change the parameter {name}")
+    changed = out["inputs_changed"]
+    check(changed == [], f"{fn} changed its input(s) {', '.join(['X', 'Y', 'lengths'][i] for i in changed if i < 3)} "
+                         f"in place; work on copies")
