@@ -111,25 +111,47 @@ def test_zip_tarball_py_and_notebook(tmp_path: Path, kit: Kit) -> None:
     assert "# %matplotlib inline" in text and "def f(x):" in text and "code cells" in intake.flags[0]
 
 
-def test_git_bundle_gives_commit_times(tmp_path: Path, kit: Kit) -> None:
-    repo = tmp_path / "repo"
+def make_bundle(tmp_path: Path, name: str, steps: list[tuple[str, dict[str, str]]],
+                links: dict[str, str] | None = None) -> Path:
+    """A real git repository committed at the given times, then bundled with --all."""
+    repo = tmp_path / f"{name}-repo"
     repo.mkdir()
     env = {**os.environ, "GIT_AUTHOR_NAME": "c", "GIT_AUTHOR_EMAIL": "c@x", "GIT_COMMITTER_NAME": "c",
            "GIT_COMMITTER_EMAIL": "c@x", "HOME": str(tmp_path)}
     git = ["git", "-C", str(repo)]
     subprocess.run([*git, "init", "-q", "-b", "main"], check=True, env=env)
-    for step, when in enumerate(("2026-12-01T10:00:00+00:00", "2026-12-01T12:30:00+00:00")):
-        (repo / f"{Q021}.py").write_text(CODE + f"# step {step}\n")
-        subprocess.run([*git, "add", "."], check=True, env=env)
+    for step, (when, files) in enumerate(steps):
+        for file_name, text in files.items():
+            (repo / file_name).write_text(text)
+        for link, target in (links or {}).items() if step == len(steps) - 1 else ():
+            os.symlink(target, repo / link)
+        subprocess.run([*git, "add", "-A"], check=True, env=env)
         subprocess.run([*git, "commit", "-q", "-m", f"step {step}"], check=True,
                        env={**env, "GIT_COMMITTER_DATE": when, "GIT_AUTHOR_DATE": when})
-    (tmp_path / "b").mkdir()
-    bundle = tmp_path / "b" / "c.bundle"
+    (tmp_path / name).mkdir()
+    bundle = tmp_path / name / f"{name}.bundle"
     subprocess.run([*git, "bundle", "create", "-q", str(bundle), "--all"], check=True, env=env)
-    intake = accepted(run_intake(bundle, kit))
+    return bundle
+
+
+def test_git_bundle_gives_commit_times(tmp_path: Path, kit: Kit) -> None:
+    steps = [("2026-12-01T10:00:00+00:00", {f"{Q021}.py": CODE + "# step 0\n"}),
+             ("2026-12-01T12:30:00+00:00", {f"{Q021}.py": CODE + "# step 1\n"})]
+    intake = accepted(run_intake(make_bundle(tmp_path, "good", steps), kit))
     assert intake.kind == "git-bundle" and "# step 1" in intake.files[Q021].path.read_text()
     assert [c.subject for c in intake.commits] == ["step 1", "step 0"]
     assert intake.commits[0].epoch - intake.commits[1].epoch == 9000
+
+
+def test_git_bundle_refusals(tmp_path: Path, kit: Kit) -> None:
+    linked = make_bundle(tmp_path, "link", [("2026-12-01T10:00:00+00:00", {"a.txt": "x"})],
+                         {f"{Q021}.py": str(kit.exercises[0].solution_path)})
+    rejected(run_intake(linked, kit), "link", "symbolic link")
+    big = make_bundle(tmp_path, "big", [("2026-12-01T10:00:00+00:00", {f"{Q021}.py": "x = 1\n" * 500})])
+    rejected(run_intake(big, kit, Limits(max_file_bytes=1000)), "too-large", "per file")
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "b.bundle").write_bytes(b"# v2 git bundle\n" + os.urandom(200))
+    rejected(run_intake(tmp_path / "broken" / "b.bundle", kit), "corrupt", "git bundle cannot be read")
 
 
 # ---- refused archives: each with its status -----------------------------------------------------

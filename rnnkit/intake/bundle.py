@@ -48,15 +48,18 @@ def read_bundle(path: Path, tree: Tree, scratch: Path, timeout: float) -> list[C
     blobs: list[tuple[PurePosixPath, str, int]] = []
     for entry in filter(None, listing.split(b"\0")):
         meta, _, raw_name = entry.partition(b"\t")
-        mode, kind, sha, size = meta.split()
+        mode, kind, blob_sha, blob_size = meta.split()
         name = raw_name_ok(raw_name)
         if mode == b"120000":
             raise Rejected("link", f"{name!r} is a symbolic link in the last commit; commit the file itself")
         if kind != b"blob":
             raise Rejected("unsupported", f"{name!r} is a git submodule; commit the files themselves")
         rel = clean_name(name)
+        if rel is not None and int(blob_size) > tree.limits.max_file_bytes:
+            raise Rejected("too-large", f"{name!r} is {int(blob_size)} bytes (at most {tree.limits.max_file_bytes} "
+                                        "per file); leave data files out")
         if rel is not None:
-            blobs.append((rel, sha.decode(), int(size)))
+            blobs.append((rel, blob_sha.decode(), int(blob_size)))
     if sum(size for _, _, size in blobs) > tree.limits.max_total_bytes:
         raise Rejected("too-large", f"the last commit holds more than {tree.limits.max_total_bytes} bytes")
     for rel, sha, size in blobs:
@@ -66,6 +69,6 @@ def read_bundle(path: Path, tree: Tree, scratch: Path, timeout: float) -> list[C
                repo, scratch, timeout)
     commits = []
     for record in filter(None, (r.strip() for r in log.split(b"\x1e"))):
-        sha, when, epoch, subject = record.decode("utf-8", "replace").split("\x1f", 3)
-        commits.append(Commit(sha, when, int(epoch), subject[:200]))
+        commit_sha, when, epoch, subject = record.decode("utf-8", "replace").split("\x1f", 3)
+        commits.append(Commit(commit_sha, when, int(epoch), subject[:200]))
     return commits

@@ -18,6 +18,7 @@ from rnnkit.intake.model import Limits, Rejected
 from rnnkit.intake.tree import CHUNK, Tree, clean_name, raw_name_ok
 
 ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz", ".tar", ".bundle")
+ROOT = PurePosixPath()
 SKIPPED_FOLDERS = {".git", ".venv", "venv", "__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
 
 
@@ -76,7 +77,7 @@ def _zip_name(info: zipfile.ZipInfo) -> str:
     return raw_name_ok(info.orig_filename.encode("cp437"))
 
 
-def read_zip(path: Path, tree: Tree, depth: int, scratch: Path, prefix: PurePosixPath = PurePosixPath()) -> None:
+def read_zip(path: Path, tree: Tree, depth: int, scratch: Path, prefix: PurePosixPath = ROOT) -> None:
     try:
         archive = zipfile.ZipFile(path)
     except UnicodeDecodeError:
@@ -114,7 +115,7 @@ def read_zip(path: Path, tree: Tree, depth: int, scratch: Path, prefix: PurePosi
         tree.check_ratio(path.stat().st_size)
 
 
-def read_tar(path: Path, tree: Tree, depth: int, scratch: Path, prefix: PurePosixPath = PurePosixPath()) -> None:
+def read_tar(path: Path, tree: Tree, depth: int, scratch: Path, prefix: PurePosixPath = ROOT) -> None:
     try:
         archive = tarfile.open(path, mode="r|*", encoding="utf-8", errors="surrogateescape")
     except (tarfile.TarError, OSError, EOFError) as exc:
