@@ -302,6 +302,21 @@ def test_nn_lstm_where_forbidden_scores_zero_and_is_flagged(graded: dict[str, An
     assert timing["commits"] == 2 and timing["elapsed_s"] == 2 * 3600 and "after the kit was created" in html
 
 
+def test_refused_submission_gets_a_report_not_a_crash(work: Path, kit_dir: Path) -> None:
+    bad = work / "subs" / "traversal.zip"
+    with zipfile.ZipFile(bad, "w") as archive:
+        archive.write(kit_dir / "takehome.json", "kit/takehome.json")
+        archive.writestr(f"kit/../../{Q021}.py", "x = 1\n")
+    code, output = invoke("grade", str(bad), "--report", str(work / "refused" / "r.html"), "--registry", "registry",
+                          cwd=work)
+    assert code == 0 and "Submission refused (traversal)" in output, output
+    doc = json.loads((work / "refused" / "r.json").read_text())
+    assert doc["total"]["points"] == 0 and doc["takehome"]["intake"]["status"] == "rejected"
+    assert all(t["status"] == "missing" for ex in doc["exercises"].values() for t in ex["tasks"])
+    assert "Submission refused" in (work / "refused" / "r.html").read_text()
+    assert not (work / f"{Q021}.py").exists() and not (work.parent / f"{Q021}.py").exists()
+
+
 def test_compare_ranks_candidates(graded: dict[str, Any], work: Path) -> None:
     reports = sorted(str(p) for p in (work / "reports").glob("*.json"))
     done = cli("compare", *reports, "--html", "ranking.html", cwd=work)

@@ -114,6 +114,8 @@ def take_in(source: Path, scratch: Path, exercises: list[Exercise], limits: Limi
         intake.status, intake.problem, intake.reason = "rejected", exc.problem, str(exc)
         intake.files, intake.layout = {}, None
         shutil.rmtree(scratch / "layout", ignore_errors=True)
+        if intake.manifest is None:  # what was unpacked before the refusal may still name the kit
+            _manifest(tree, tree.files(), intake)
     except (OSError, RecursionError, MemoryError) as exc:
         intake.status, intake.problem = "rejected", "corrupt"
         intake.reason = f"the submission could not be read ({type(exc).__name__}: {str(exc)[:200]})"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from rnnkit.safetext import html as h
-from rnnkit.takehome.similarity import SIMILAR
+from rnnkit.takehome.similarity import SIMILAR, without_docstrings
 
 PLAIN = {"passed": "passed", "failed": "wrong result", "error": "the grader could not check the value",
          "timeout": "ran out of time", "crashed": "crashed", "forbidden": "used a forbidden API",
@@ -23,7 +23,7 @@ h1{margin:0 0 4px}h2{margin:28px 0 8px;border-bottom:1px solid #d5dbe3;padding-b
 table{border-collapse:collapse;width:100%;margin:6px 0}td,th{border:1px solid #d5dbe3;padding:4px 8px;
 text-align:left;vertical-align:top}th{background:#f2f5f8}
 .passed{color:#146c2e}.bad{color:#b3261e;font-weight:600}.warn{color:#8a5a00;font-weight:600}
-ul.findings li{margin:3px 0}.pair{display:grid;grid-template-columns:1fr 1fr;gap:12px}
+ul.findings li{margin:3px 0}.pair{display:grid;grid-template-columns:1fr 1fr;gap:12px}.pair>div{min-width:0}
 pre{background:#f6f8fa;border:1px solid #d5dbe3;padding:8px;overflow:auto;font-size:12px;max-height:520px}
 code{font-size:13px}
 """
@@ -47,11 +47,14 @@ def findings(doc: dict[str, Any]) -> list[tuple[str, str]]:
     if intake["status"] != "accepted":
         out.append(("bad", f"Submission refused ({intake['problem']}): {intake['reason']}"))
     for ex_id, ex in doc["exercises"].items():
+        grouped: dict[tuple[str, str], list[str]] = {}  # one line per exercise, status and message
         for task in ex["tasks"]:
-            if task["status"] == "forbidden":
-                out.append(("bad", f"{ex_id} task {task['task']}: forbidden API: {task['message']}"))
-            elif task["status"] in ("timeout", "crashed"):
-                out.append(("warn", f"{ex_id} task {task['task']}: {PLAIN[task['status']]}: {task['message']}"))
+            if task["status"] in ("forbidden", "timeout", "crashed"):
+                grouped.setdefault((task["status"], task["message"]), []).append(str(task["task"]))
+        for (status, message), tasks in grouped.items():
+            what = "forbidden API" if status == "forbidden" else PLAIN[status]
+            out.append(("bad" if status == "forbidden" else "warn",
+                        f"{ex_id} task{'s' if len(tasks) > 1 else ''} {', '.join(tasks)}: {what}: {message}"))
     for ex_id, sim in th["similarity"].items():
         if (sim.get("reference") or 0) >= SIMILAR:
             out.append(("bad", f"{ex_id}: {sim['reference']:.0%} alike to the reference solution"))
@@ -110,8 +113,8 @@ def _pair(ex_id: str, sim: dict[str, Any]) -> tuple[float, int, str, str, str] |
 def _side_by_side(th: dict[str, Any], pair: tuple[float, int, str, str, str]) -> str:
     score, _, ex_id, other, theirs = pair
     return (f"<h3>Closest pair: {h(ex_id)}, {score:.0%} alike</h3><div class=pair>"
-            f"<div><b>{h(th['candidate'])}</b><pre>{h(th['sources'].get(ex_id, ''))}</pre></div>"
-            f"<div><b>{h(other)}</b><pre>{h(theirs)}</pre></div></div>")
+            f"<div><b>{h(th['candidate'])}</b><pre>{h(without_docstrings(th['sources'].get(ex_id, '')))}</pre></div>"
+            f"<div><b>{h(other)}</b><pre>{h(without_docstrings(theirs))}</pre></div></div>")
 
 
 def _similarity(doc: dict[str, Any]) -> str:
