@@ -304,14 +304,17 @@ def test_nn_lstm_where_forbidden_scores_zero_and_is_flagged(graded: dict[str, An
 
 def test_refused_submission_gets_a_report_not_a_crash(work: Path, kit_dir: Path) -> None:
     bad = work / "subs" / "traversal.zip"
+    edited = {**json.loads((kit_dir / "takehome.json").read_text()), "candidate": "someone-else"}
     with zipfile.ZipFile(bad, "w") as archive:
-        archive.write(kit_dir / "takehome.json", "kit/takehome.json")
+        archive.writestr("kit/takehome.json", json.dumps(edited))
         archive.writestr(f"kit/../../{Q021}.py", "x = 1\n")
     code, output = invoke("grade", str(bad), "--report", str(work / "refused" / "r.html"), "--registry", "registry",
                           cwd=work)
     assert code == 0 and "Submission refused (traversal)" in output, output
     doc = json.loads((work / "refused" / "r.json").read_text())
     assert doc["total"]["points"] == 0 and doc["takehome"]["intake"]["status"] == "rejected"
+    assert doc["takehome"]["candidate"] == "candidate-017"  # from the registry, not from the submission
+    assert not doc["takehome"]["manifest_verified"] and "was edited" in doc["takehome"]["manifest_notes"][0]
     assert all(t["status"] == "missing" for ex in doc["exercises"].values() for t in ex["tasks"])
     assert "Submission refused" in (work / "refused" / "r.html").read_text()
     assert not (work / f"{Q021}.py").exists() and not (work.parent / f"{Q021}.py").exists()

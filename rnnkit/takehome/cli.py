@@ -94,6 +94,8 @@ def grade(submission: Path, report: Path, against: Path | None, registry: Path |
     json_path = write_report(document, report)
     total = document["total"]
     console.print(terminal(f"{document['takehome']['candidate']}: {total['points']:g} / {total['max_points']:g}"))
+    for exercise_id, exercise in document["exercises"].items():
+        console.print(terminal(f"  {exercise_id}: {exercise['points']:g} / {exercise['max_points']:g}"))
     for cls, text in findings(document):
         console.print(terminal(f"  {'!' if cls == 'bad' else '-'} {text}", "red" if cls == "bad" else ""))
     console.print(terminal(f"report: {report} · data: {json_path}"))
