@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import random
 import stat
 import subprocess
 import tarfile
@@ -19,6 +20,13 @@ from rnnkit.kit import Kit
 
 Q021 = "q021_lstm_step_forward"
 Q005 = "q005_gru_step_forward"
+
+
+def noise(count: int) -> bytes:
+    """Incompressible bytes, the same on every run."""
+    return random.Random(count).randbytes(count)
+
+
 CODE = "import numpy as np\n\n\ndef f(x):\n    return np.tanh(x)\n"
 
 
@@ -149,9 +157,9 @@ def test_git_bundle_refusals(tmp_path: Path, kit: Kit) -> None:
     rejected(run_intake(linked, kit), "link", "symbolic link")
     big = make_bundle(tmp_path, "big", [("2026-12-01T10:00:00+00:00", {f"{Q021}.py": "x = 1\n" * 500})])
     rejected(run_intake(big, kit, Limits(max_file_bytes=1000)), "too-large", "per file")
-    (tmp_path / "broken").mkdir()
-    (tmp_path / "broken" / "b.bundle").write_bytes(b"# v2 git bundle\n" + os.urandom(200))
-    rejected(run_intake(tmp_path / "broken" / "b.bundle", kit), "corrupt", "git bundle cannot be read")
+    whole = make_bundle(tmp_path, "cut", [("2026-12-01T10:00:00+00:00", {f"{Q021}.py": CODE})]).read_bytes()
+    (tmp_path / "cut" / "cut.bundle").write_bytes(whole[: len(whole) - 30])  # the pack is cut short
+    rejected(run_intake(tmp_path / "cut" / "cut.bundle", kit), "corrupt", "git bundle cannot be read")
 
 
 # ---- refused archives: each with its status -----------------------------------------------------
@@ -221,7 +229,7 @@ def test_zip_bomb_by_ratio_and_by_total(tmp_path: Path, kit: Kit) -> None:
     bomb = make_zip(tmp_path / "bomb.zip", {f"{Q021}.py": CODE.encode(), "data.bin": bytes(4 * 2**20)})
     rejected(run_intake(bomb, kit, Limits(max_file_bytes=8 * 2**20)), "bomb", "zip bomb")
     (tmp_path / "big").mkdir()
-    many = {f"f{i}.bin": os.urandom(4000) for i in range(6)}
+    many = {f"f{i}.bin": noise(4000) for i in range(6)}
     big = make_zip(tmp_path / "big" / "big.zip", {f"{Q021}.py": CODE.encode(), **many})
     rejected(run_intake(big, kit, Limits(max_total_bytes=20_000)), "too-large", "unpacks to")
 
@@ -230,7 +238,7 @@ def test_too_many_and_too_large_files(tmp_path: Path, kit: Kit) -> None:
     many = make_zip(tmp_path / "many.zip", {f"f{i}.txt": b"x" for i in range(60)})
     rejected(run_intake(many, kit, Limits(max_files=50)), "too-many-files", "more than 50 files")
     (tmp_path / "l").mkdir()
-    large = make_tar(tmp_path / "l" / "large.tar.gz", [file_info(f"{Q021}.py")], {f"{Q021}.py": os.urandom(5000)})
+    large = make_tar(tmp_path / "l" / "large.tar.gz", [file_info(f"{Q021}.py")], {f"{Q021}.py": noise(5000)})
     rejected(run_intake(large, kit, Limits(max_file_bytes=1000)), "too-large", "per file")
 
 
@@ -247,7 +255,7 @@ def test_nested_archives_one_level_only(tmp_path: Path, kit: Kit) -> None:
 
 
 def test_corrupt_empty_and_unknown(tmp_path: Path, kit: Kit) -> None:
-    whole = make_zip(tmp_path / "c.zip", {f"{Q021}.py": os.urandom(3000)}).read_bytes()
+    whole = make_zip(tmp_path / "c.zip", {f"{Q021}.py": noise(3000)}).read_bytes()
     (tmp_path / "c.zip").write_bytes(whole[: len(whole) // 2])
     rejected(run_intake(tmp_path / "c.zip", kit), "corrupt", "cannot be read")
     for name, data, problem, words in (("e/empty.zip", None, "empty", "no exercise file"),

@@ -175,18 +175,20 @@ def test_pick_draws_a_balanced_reproducible_set(kit: Kit) -> None:
     assert [e.id for e in choose(kit, None, "demo", None, None, None)] == ["q021_lstm_step_forward", "q047_stable_sigmoid"]
 
 
-def test_public_test_command_needs_no_rnnkit(kit_dir: Path, work: Path, kit: Kit) -> None:
+def test_public_test_command_needs_no_rnnkit(work: Path, kit: Kit) -> None:
     """python -S: numpy, torch and pytest from site-packages, but no .pth, so no rnnkit install."""
     env = {"PATH": os.environ["PATH"], "PYTHONPATH": sysconfig.get_paths()["purelib"], "HOME": str(work)}
     where = subprocess.run([sys.executable, "-S", "-c", "import rnnkit.grader"], capture_output=True, text=True,
                            env=env, cwd=work)
     assert "ModuleNotFoundError" in where.stderr
-    mine = work / "public"
-    shutil.copytree(kit_dir, mine)
+    from rnnkit.takehome.new import new_kit
+
+    # Every exercise of the kit: the kit's own conftest must give each public test what rnnkit's plugin gives it.
+    mine = new_kit(kit, list(kit.exercises), "public", 3, work / "everything", work / "registry").folder
     stubs = subprocess.run([sys.executable, "-S", "run_tests.py"], capture_output=True, text=True, env=env,
                            cwd=mine, timeout=300)
     assert stubs.returncode == 1 and "NotImplementedError" in stubs.stdout and " failed" in stubs.stdout
-    copy_solutions(mine, kit, [Q021, Q009])
+    copy_solutions(mine, kit, [e.id for e in kit.exercises])
     solved = subprocess.run([sys.executable, "-S", "run_tests.py"], capture_output=True, text=True, env=env,
                             cwd=mine, timeout=300)
     assert solved.returncode == 0 and " passed" in solved.stdout and "failed" not in solved.stdout, solved.stdout
@@ -303,7 +305,8 @@ def test_nn_lstm_where_forbidden_scores_zero_and_is_flagged(graded: dict[str, An
 
 
 def test_refused_submission_gets_a_report_not_a_crash(work: Path, kit_dir: Path) -> None:
-    bad = work / "subs" / "traversal.zip"
+    bad = work / "refused-sub" / "traversal.zip"
+    bad.parent.mkdir()
     edited = {**json.loads((kit_dir / "takehome.json").read_text()), "candidate": "someone-else"}
     with zipfile.ZipFile(bad, "w") as archive:
         archive.writestr("kit/takehome.json", json.dumps(edited))
