@@ -219,6 +219,11 @@ def test_folder_links(tmp_path: Path, kit: Kit) -> None:
     (tmp_path / "hard" / "outside.py").write_text(CODE)
     os.link(tmp_path / "hard" / "outside.py", hard / f"{Q021}.py")
     rejected(run_intake(hard, kit), "link", "hard link")
+    piped = tmp_path / "fifo" / "sub"
+    piped.mkdir(parents=True)
+    (piped / f"{Q021}.py").write_text(CODE)
+    os.mkfifo(piped / "pipe")
+    rejected(run_intake(piped, kit), "device", "pipe")
     linked = tmp_path / "dirlink" / "sub"
     linked.mkdir(parents=True)
     os.symlink(kit.root / "solutions", linked / "exercises")
