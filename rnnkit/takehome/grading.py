@@ -98,8 +98,9 @@ def _timing(issued: dict[str, Any] | None, intake: Intake) -> dict[str, Any]:
     return out
 
 
-def _earlier(against: Path | None, me: str) -> dict[str, dict[str, str]]:
-    """exercise id -> {candidate: source} from earlier reports' JSON in ``against``."""
+def _earlier(against: Path | None, me: str, version: object) -> dict[str, dict[str, str]]:
+    """exercise id -> {candidate: source} from earlier reports' JSON in ``against`` (the same kit
+    version: another version's exercise may differ)."""
     found: dict[str, dict[str, str]] = {}
     for path in sorted(against.glob("*.json")) if against and against.is_dir() else []:
         try:
@@ -107,7 +108,8 @@ def _earlier(against: Path | None, me: str) -> dict[str, dict[str, str]]:
         except (OSError, ValueError, AttributeError):
             continue
         who = str(section.get("candidate") or path.stem)
-        if who == me or not isinstance(section.get("sources"), dict):
+        if who == me or not isinstance(section.get("sources"), dict) or (
+                version and section.get("kit_version") and section.get("kit_version") != version):
             continue
         for exercise_id, source in section["sources"].items():
             if isinstance(source, str):
@@ -115,8 +117,9 @@ def _earlier(against: Path | None, me: str) -> dict[str, dict[str, str]]:
     return found
 
 
-def _similarity(exercises: list[Exercise], sources: dict[str, str], against: Path | None, me: str) -> dict[str, Any]:
-    earlier = _earlier(against, me)
+def _similarity(exercises: list[Exercise], sources: dict[str, str], against: Path | None, me: str,
+                version: object) -> dict[str, Any]:
+    earlier = _earlier(against, me, version)
     out: dict[str, Any] = {}
     for exercise in exercises:
         mine = sources.get(exercise.id)
@@ -165,7 +168,7 @@ def grade_takehome(kit: Kit, submission: Path, options: GradeOptions) -> dict[st
             "hours": meta.get("hours"), "manifest_verified": issued is not None and not manifest_notes,
             "manifest_notes": manifest_notes, "graded_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
             "intake": intake.to_dict(), "timing": _timing(issued, intake), "sources": sources,
-            "similarity": _similarity(exercises, sources, options.against, candidate),
+            "similarity": _similarity(exercises, sources, options.against, candidate, meta.get("kit_version")),
             "exercises": {e.id: {"module": e.module, "forbidden_ops": list(e.meta.forbidden_ops),
                                  "library": e.meta.library} for e in exercises},
         }
