@@ -45,6 +45,7 @@ def main() -> None:
     \b
     Students:    rnnkit list · rnnkit show q021 · rnnkit hint q021 · rnnkit check [q021]
     Instructors: rnnkit grade PATH --out results.json · rnnkit demo · rnnkit course ...
+    Hiring:      rnnkit takehome new · rnnkit takehome grade · rnnkit takehome compare
     Authors:     rnnkit dev build · rnnkit dev check
     """
 
@@ -259,6 +260,9 @@ def _register_course() -> None:
     from rnnkit.course.cli import course
 
     main.add_command(course)
+    from rnnkit.takehome.cli import takehome
+
+    main.add_command(takehome)
 
 
 _register_course()
