@@ -68,6 +68,8 @@ def warm_up() -> None:
         cell = torch.nn.LSTMCell(8, 4).double()
         h, c = cell(a)
         (torch.sigmoid(h).sum() + torch.tanh(c).sum()).backward()  # type: ignore[no-untyped-call]
+        # An optimizer's first step imports torch._dynamo (seconds): once here, not in every child.
+        torch.optim.SGD(cell.parameters(), lr=0.1).step()
     np.tanh(np.linspace(-1, 1, 8)) @ np.ones(8)
 
 
