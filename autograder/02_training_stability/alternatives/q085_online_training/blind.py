@@ -61,7 +61,7 @@ def online_train(model: nn.LSTM, head: nn.Linear, stream: list[tuple[torch.Tenso
         loss = F.mse_loss(pred, y_k)
         grads = torch.autograd.grad(loss, trainable, allow_unused=True) if trainable else ()
         with torch.no_grad():
-            for p, g in zip(trainable, grads):
+            for p, g in zip(trainable, grads, strict=True):
                 if g is not None:
                     p -= lr * g
         losses.append(float(loss.item()))

@@ -86,7 +86,7 @@ def _grads_of(loss: torch.Tensor, named: list[tuple[str, nn.Parameter]]) -> dict
     """{name: dloss/dp} for every named parameter, without touching p.grad (zeros where unused or frozen)."""
     trainable = [p for _, p in named if p.requires_grad]
     grads = torch.autograd.grad(loss, trainable, allow_unused=True) if trainable else ()
-    by_id = {id(p): g for p, g in zip(trainable, grads)}
+    by_id = {id(p): g for p, g in zip(trainable, grads, strict=True)}
     out: dict[str, torch.Tensor] = {}
     for name, p in named:
         g = by_id.get(id(p))

@@ -42,7 +42,7 @@ class ResidualLSTM(nn.Module):
         self.num_layers = num_layers
         self.residual_start = residual_start
         self.layers = nn.ModuleList(
-            nn.LSTM(input_size if l == 0 else hidden_size, hidden_size, batch_first=True) for l in range(num_layers))
+            nn.LSTM(input_size if k == 0 else hidden_size, hidden_size, batch_first=True) for k in range(num_layers))
         if residual_start == 0 and input_size != hidden_size:
             self.proj = nn.Linear(input_size, hidden_size, bias=False)
         else:
@@ -51,10 +51,10 @@ class ResidualLSTM(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x (B, T, D) -> (B, T, H), the top layer's outputs (with its skip connection if any)."""
         y = x
-        for l, layer in enumerate(self.layers):
+        for k, layer in enumerate(self.layers):
             z = layer(y)[0]
-            if l >= self.residual_start:
-                skip = self.proj(y) if (l == 0 and self.proj is not None) else y
+            if k >= self.residual_start:
+                skip = self.proj(y) if (k == 0 and self.proj is not None) else y
                 z = z + skip
             y = z
         return y
