@@ -16,14 +16,32 @@ from __future__ import annotations
 
 from typing import Any
 
+from rnnkit.sandbox.remote import RemoteHandle
+
 
 class ValuesOnly:
     """The submission with the in-place check off (``check_mutation=False``) on every function and
-    class it exposes; ``.checked`` is the submission itself, with the check on."""
+    class it exposes, and on the objects its classes make (``cell(x)``, ``cell.forward(x)``);
+    ``.checked`` is the submission itself, with the check on."""
 
     def __init__(self, impl: Any) -> None:
         self.checked = impl
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self.checked, name)
-        return value.with_options(check_mutation=False) if hasattr(value, "with_options") else value
+        return _ValuesOnlyCall(value) if hasattr(value, "with_options") else value
+
+
+class _ValuesOnlyCall:
+    """A function or class of the submission called with the check off; objects it returns keep
+    the check off for their own calls."""
+
+    def __init__(self, remote: Any) -> None:
+        self._remote = remote.with_options(check_mutation=False)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        made = self._remote(*args, **kwargs)
+        return made.with_defaults(check_mutation=False) if isinstance(made, RemoteHandle) else made
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._remote, name)  # .inplace, .with_options, ...

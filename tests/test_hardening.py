@@ -387,3 +387,19 @@ class Doubler:
         assert np.array_equal(doubler.with_options(check_mutation=False)(np.ones(2)), [2.0, 2.0])
     finally:
         sub.close()
+
+
+def test_objects_made_through_values_only_keep_the_check_off(tmp_path: Path) -> None:
+    from rnnkit.fair import ValuesOnly
+
+    sub = _sub(tmp_path, "class Doubler:\n    def __call__(self, x):\n        x *= 2\n        return x\n"
+                         "    def forward(self, x):\n        return self(x)\n")
+    try:
+        values = ValuesOnly(sub)
+        doubler = values.Doubler()
+        assert np.array_equal(doubler(np.ones(2)), [2.0, 2.0])  # values only: no InputMutated
+        assert np.array_equal(doubler.forward(np.ones(2)), [2.0, 2.0])
+        with pytest.raises(InputMutated):
+            values.checked.Doubler()(np.ones(2))  # the hygiene task's path keeps the check
+    finally:
+        sub.close()

@@ -31,8 +31,10 @@ class CallOpts:
 class RemoteHandle:
     """An object that lives with the submission; every use is a request."""
 
-    def __init__(self, owner: Submission, handle_id: int, cls: str, generation: int) -> None:
+    def __init__(self, owner: Submission, handle_id: int, cls: str, generation: int,
+                 defaults: CallOpts | None = None) -> None:
         self._owner, self._id, self._cls, self._generation = owner, handle_id, cls, generation
+        self._defaults = defaults or CallOpts()  # options of every call made through this handle
 
     @property
     def ref(self) -> wire.HandleRef:
@@ -45,16 +47,21 @@ class RemoteHandle:
         return self._cls
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._owner.call(self, None, args, kwargs, CallOpts())
+        return self._owner.call(self, None, args, kwargs, self._defaults)
 
     def with_options(self, **opts: Any) -> RemoteCallable:
         """Call the object itself with options: ``cell.with_options(check_mutation=False)(x)``."""
-        return RemoteCallable(self._owner, self, None, self._cls, CallOpts(**opts))
+        return RemoteCallable(self._owner, self, None, self._cls, CallOpts(**{**asdict(self._defaults), **opts}))
+
+    def with_defaults(self, **opts: Any) -> RemoteHandle:
+        """The same object, with these options on every call and method call made through it."""
+        merged = CallOpts(**{**asdict(self._defaults), **opts})
+        return RemoteHandle(self._owner, self._id, self._cls, self._generation, merged)
 
     def __getattr__(self, name: str) -> RemoteCallable:
         if name.startswith("_"):
             raise AttributeError(name)
-        return RemoteCallable(self._owner, self, name, f"{self._cls}.{name}")
+        return RemoteCallable(self._owner, self, name, f"{self._cls}.{name}", self._defaults)
 
     def get(self, name: str) -> Any:
         """The value of an attribute (a tensor, a number, ...) of the remote object."""
