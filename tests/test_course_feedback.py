@@ -21,7 +21,7 @@ from nbgrader.api import Gradebook
 
 from rnnkit.course.assignments import load_assignment
 from rnnkit.course.classresults import load_class_results
-from rnnkit.course.coursedir import Course, init_course
+from rnnkit.course.coursedir import Course, CourseUsageError, init_course
 from rnnkit.course.feedback import write_feedback
 from rnnkit.course.report import report_page, write_canvas_csv, write_report
 from rnnkit.kit import Kit
@@ -249,4 +249,5 @@ def test_report_of_a_class_with_no_results_yet(tmp_path: Path) -> None:
     assert "students graded" in report_page(klass) and "data:image/png" not in report_page(klass)
     with write_canvas_csv(klass, tmp_path / "canvas.csv").open(newline="", encoding="utf-8") as fh:
         assert [row[0] for row in csv.reader(fh)] == ["Student", "Points Possible"]
-    assert write_feedback(course, ASSIGNMENT) == []
+    with pytest.raises(CourseUsageError, match="run `rnnkit course autograde demo` first"):
+        write_feedback(course, ASSIGNMENT)  # a forgotten step is said, never an empty success
