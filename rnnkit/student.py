@@ -129,6 +129,7 @@ def show(kit: Kit, exercise: Exercise, console: Console) -> None:
 
 def hint(kit: Kit, exercise: Exercise, console: Console, reset: bool = False) -> None:
     progress = StudentProgress.load(kit)
+    console.print(Text(kit.describe(), style="dim"))
     hints = exercise.meta.hints
     if reset:
         progress.hints.pop(exercise.id, None)
