@@ -307,3 +307,37 @@ def test_grading_only_missing_files_prints_no_traceback(kit_copy: Kit, tmp_path:
         assert graded.returncode == 0
         assert "Traceback" not in graded.stderr and "BrokenPipe" not in graded.stderr, graded.stderr
         assert "missing" in graded.stdout
+
+
+# -- 7. a stub gives away no other exercise's answer -----------------------------------------------
+
+def test_no_stub_of_the_kit_provides_an_answer() -> None:
+    """Item 7 (the kit): no stub hands over finished a function another exercise asks for (q021's
+    stub used to ship q047's stable sigmoid)."""
+    from rnnkit.devtools import asked_functions, provided_functions
+
+    kit = Kit(REPO)
+    asked = asked_functions(kit)
+    assert "q047_stable_sigmoid" in asked["sigmoid"]
+    given = {e.id: [n for n in provided_functions(e) if set(asked.get(n, [])) - {e.id}] for e in kit.exercises}
+    assert {k: v for k, v in given.items() if v} == {}
+    stub = kit.find("q021").stub_path.read_text()
+    assert "np.exp(-np.abs(x))" not in stub and 'raise NotImplementedError("sigmoid is not implemented yet")' in stub
+
+
+def test_dev_check_refuses_a_stub_that_provides_an_answer(kit_copy: Kit, tmp_path: Path) -> None:
+    """Item 7 (the rule): `rnnkit dev check` names a stub that provides another exercise's answer."""
+    kit_root = tmp_path / "kit"
+    shutil.copytree(kit_copy.root, kit_root)
+    solution_path = Kit(kit_root).find("q021").solution_path
+    text = solution_path.read_text()
+    head, rest = text.split("def lstm_step_forward(", 1)
+    head = head.replace("    ### BEGIN SOLUTION\n", "").replace("    ### END SOLUTION\n", "")
+    solution_path.write_text(head + "def lstm_step_forward(" + rest)
+    assert rnnkit("dev", "build", "--exercises", "q021", kit=kit_root).returncode == 0
+    checked = rnnkit("dev", "check", "--exercises", "q021", kit=kit_root)
+    assert checked.returncode == 1
+    said = flat(checked.stdout)
+    assert ("q021_lstm_step_forward: the stub provides sigmoid finished, which other exercises ask students "
+            "to write") in said, checked.stdout[-3000:]
+    assert "q047_stable_sigmoid" in said.split("provides sigmoid finished")[1].split(";")[0]
