@@ -12,7 +12,7 @@ import click
 from rich.console import Console
 
 from rnnkit import __version__
-from rnnkit.exercise import MetadataError
+from rnnkit.clisupport import EXIT_BROKEN, fail, load_kit
 from rnnkit.grader import GradingError, RunOptions
 from rnnkit.kit import Kit, KitError, find_kit
 from rnnkit.mutants import MutantError
@@ -20,34 +20,45 @@ from rnnkit.safetext import terminal
 from rnnkit.stubgen import StubError
 
 console = Console(highlight=False)
-EXIT_BROKEN = 3  # the kit or the installation is broken (not the submission)
 
 
 def _kit() -> Kit:
-    try:
-        kit = find_kit()
-        kit.exercises  # noqa: B018 - load and validate metadata now, to report it cleanly
-        return kit
-    except (KitError, MetadataError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    return load_kit()
 
 
 def _fail(exc: Exception, code: int = EXIT_BROKEN) -> None:
-    console.print("[red]error:[/] ", terminal(exc), sep="")
-    sys.exit(code)
+    fail(console, exc, code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+HELP = """rnnkit: auto-graded LSTM & GRU exercises ({count}).
+
+\b
+{where}
+Students:    rnnkit list · rnnkit show q021 · rnnkit hint q021 · rnnkit check [q021]
+Instructors: rnnkit grade PATH --out results.json · rnnkit demo · rnnkit course ...
+Hiring:      rnnkit takehome new · rnnkit takehome grade · rnnkit takehome compare
+Authors:     rnnkit dev build · rnnkit dev check
+"""
+
+
+class _Main(click.Group):
+    """The top-level group: its help counts the exercises of the kit in use (never a fixed number)."""
+
+    def get_help(self, ctx: click.Context) -> str:
+        try:
+            kit = find_kit()
+            count = sum(1 for _ in kit.exercises_dir.glob("[0-9][0-9]_*/*/exercise.toml"))
+            self.help = HELP.format(count=f"{count} in the kit in use", where=kit.describe())
+        except KitError as exc:
+            self.help = HELP.format(count="no kit found here", where=str(exc))
+        return super().get_help(ctx)
+
+
+@click.group(cls=_Main, help=HELP.format(count="counted in the kit in use", where="kit: the one in use"),
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="rnnkit")
 def main() -> None:
-    """rnnkit: 100 auto-graded LSTM & GRU exercises.
-
-    \b
-    Students:    rnnkit list · rnnkit show q021 · rnnkit hint q021 · rnnkit check [q021]
-    Instructors: rnnkit grade PATH --out results.json · rnnkit demo · rnnkit course ...
-    Hiring:      rnnkit takehome new · rnnkit takehome grade · rnnkit takehome compare
-    Authors:     rnnkit dev build · rnnkit dev check
-    """
+    pass
 
 
 @main.command("list")
@@ -106,7 +117,7 @@ def check(exercise: str | None, no_sandbox: bool, timeout: float) -> None:
 
 
 @main.command()
-@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="write the results JSON here")
 @click.option("--exercises", help="comma list: q021,q005 (short or full ids)")
 @click.option("--module", help="one module: 01 or 01_cells")
@@ -117,7 +128,8 @@ def check(exercise: str | None, no_sandbox: bool, timeout: float) -> None:
 @click.option("--no-namespaces", is_flag=True, help="sandbox without Linux namespaces (hosts that forbid them)")
 def grade(path: Path, out: Path | None, exercises: str | None, module: str | None, seed: int | None,
           timeout: float, budget: float, no_namespaces: bool) -> None:
-    """Grade the submission at PATH (a copy of exercises/) with the hidden tests, in the sandbox.
+    """Grade the submission at PATH with the hidden tests, in the sandbox. PATH is a copy of
+    exercises/, a folder of loose qNNN_slug.py files, or one qNNN_slug.py file (that exercise only).
 
     Exits 0 whatever the score; non-zero only for a usage error or a broken installation.
     """
@@ -129,6 +141,16 @@ def grade(path: Path, out: Path | None, exercises: str | None, module: str | Non
         chosen = kit.select(exercises, module)
     except KitError as exc:
         raise click.BadParameter(str(exc)) from exc
+    if path.is_file():
+        try:
+            only = kit.find_file(path)
+        except KitError as exc:
+            raise click.BadParameter(str(exc), param_hint="PATH") from exc
+        chosen = [e for e in chosen if e.id == only.id]
+        if not chosen:
+            raise click.BadParameter(f"{path.name} is not among the exercises chosen with --exercises/--module",
+                                     param_hint="PATH")
+        path = path.parent
     from rnnkit.student import _Bar
 
     options = RunOptions(seed=seed, call_timeout_s=timeout, exercise_budget_s=budget, namespaces=not no_namespaces,

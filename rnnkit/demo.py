@@ -25,6 +25,7 @@ from rnnkit.kit import Exercise, Kit
 from rnnkit.mutants import load_mutants
 from rnnkit.render import STATUS_STYLE
 from rnnkit.results import Results
+from rnnkit.safetext import terminal
 from rnnkit.stubgen import strip_markers
 
 DEMO_MODULE = "01"
@@ -107,19 +108,27 @@ def _scores(path: Path) -> dict[str, str]:
         return {row["student_id"]: f"{float(row['score']):g}/{float(row['max_score']):g}" for row in csv.DictReader(fh)}
 
 
-def run_class_demo(kit: Kit, out: Path, console: Console) -> ClassRun:
-    run = run_class(kit, out / "course", CLASS_ASSIGNMENT, class_students(),
-                    say=lambda msg: console.print(f"[dim]{msg}[/]"))
+def class_table(run: ClassRun) -> Table:
+    """The class at a glance: both autograde paths' scores and, per student, what went wrong
+    (time-outs, crashes and forbidden code as the report lists them, problems, flags)."""
     stock, fast = _scores(run.stock_csv), _scores(run.fast_csv)
     kinds = {run.exchange_student: "correct (through the exchange)"} | {p.student: p.kind for p in class_students()}
     table = Table(title=f"the class: assignment {CLASS_ASSIGNMENT} (score after late penalty)", title_justify="left")
     for column in ("student", "kind", "stock nbgrader autograde", "rnnkit course autograde", "problems and flags"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for student, kind in kinds.items():
         outcome = run.outcomes.get(student)
-        problems = "; ".join(outcome.problems + outcome.flags) if outcome else ""
-        table.add_row(student, kind, stock.get(student, "-"), fast.get(student, "-"), problems)
-    console.print(table)
+        problems = "; ".join(outcome.incidents + outcome.problems + outcome.flags) if outcome else ""
+        late = f" (late: {outcome.penalty_text()})" if outcome and outcome.penalty else ""
+        table.add_row(terminal(student), kind, stock.get(student, "-"), fast.get(student, "-") + late,
+                      terminal(problems))
+    return table
+
+
+def run_class_demo(kit: Kit, out: Path, console: Console) -> ClassRun:
+    run = run_class(kit, out / "course", CLASS_ASSIGNMENT, class_students(),
+                    say=lambda msg: console.print(f"[dim]{msg}[/]"))
+    console.print(class_table(run))
     console.print(f"stock autograde {run.stock_seconds:.1f} s, rnnkit course autograde {run.fast_seconds:.1f} s "
                   f"({run.stock_seconds / max(run.fast_seconds, 1e-9):.0f}x)")
     console.print(f"class report: [bold]{run.report.html}[/]\nfeedback: {run.course.root / 'feedback'}; "

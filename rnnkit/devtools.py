@@ -3,7 +3,8 @@
 ``check`` proves the kit's invariants, exercise by exercise:
     layout      every file in its place, metadata valid, id and bank number agree
     bank        question and answer equal the bank's text, verbatim
-    stub        the committed stub equals the one generated from the solution
+    stub        the committed stub equals the one generated from the solution, and gives away no
+                answer: a function it provides finished is one no exercise of the kit asks for
     solution    passes every hidden task
     stub        fails every hidden task, and so do the stub's bodies raising ValueError or TypeError
                 (a task that only checks that bad input raises needs a positive control too)
@@ -20,6 +21,7 @@ Every variant of every exercise is graded in ONE grading run per seed (see rnnki
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -35,7 +37,7 @@ from rnnkit.grader import GradingError, RunOptions, grade, run_public
 from rnnkit.kit import Exercise, Kit
 from rnnkit.mutants import MutantError, alternatives_dir, load_alternatives, load_variants
 from rnnkit.results import ExerciseResult, Results
-from rnnkit.stubgen import StubError, generate_stub, strip_markers
+from rnnkit.stubgen import BEGIN, StubError, generate_stub, strip_markers
 from rnnkit.variantkit import Variant, build_variant_kit, variant_exercises
 
 MIN_MUTANTS = 3
@@ -80,6 +82,32 @@ def check_seeds(count: int = DEFAULT_SEED_COUNT) -> tuple[int, ...]:
     return tuple(range(count))
 
 
+def _functions(path: Path) -> list[tuple[str, bool]]:
+    """(name, has solution markers) of each top-level function and class of a solution file."""
+    try:
+        source = path.read_text(encoding="utf-8")
+        tree = ast.parse(source)
+    except (OSError, SyntaxError):
+        return []
+    return [(node.name, BEGIN in (ast.get_source_segment(source, node) or ""))
+            for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
+
+
+def asked_functions(kit: Kit) -> dict[str, list[str]]:
+    """Function (or class) name -> the exercises whose students write it (markers in its body)."""
+    asked: dict[str, list[str]] = {}
+    for exercise in kit.exercises:
+        for name, marked in _functions(exercise.solution_path):
+            if marked:
+                asked.setdefault(name, []).append(exercise.id)
+    return asked
+
+
+def provided_functions(exercise: Exercise) -> list[str]:
+    """The public functions an exercise's stub hands over finished (no markers in the solution)."""
+    return [name for name, marked in _functions(exercise.solution_path) if not marked and not name.startswith("_")]
+
+
 def _static_checks(kit: Kit, exercise: Exercise, bank: dict[int, BankEntry], report: CheckReport,
                    require_alternatives: bool) -> bool:
     meta = exercise.meta
@@ -112,6 +140,13 @@ def _static_checks(kit: Kit, exercise: Exercise, bank: dict[int, BankEntry], rep
             "(a whole solution by someone who never read the reference)")
     if not ok:
         return False
+    asked = asked_functions(kit)
+    for name in provided_functions(exercise):
+        askers = [other for other in asked.get(name, []) if other != meta.id]
+        if askers:
+            say(f"{meta.id}: the stub provides {name} finished, which other exercises ask students to write "
+                f"({', '.join(askers)}); put its body between solution markers (the student writes it) "
+                "or leave it out")
     try:
         if exercise.stub_path.read_text(encoding="utf-8") != stub_for(exercise):
             say(f"{meta.id}: the stub is out of date with the solution (run `rnnkit dev build`)")

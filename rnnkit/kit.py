@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -83,6 +83,14 @@ class Exercise:
 @dataclass(frozen=True)
 class Kit:
     root: Path
+    # How it was found, for "kit in use" lines: "RNNKIT_KIT", "this folder", "installed from"
+    found_by: str = field(default="given", compare=False)
+
+    def describe(self) -> str:
+        """"kit: /path (...)": which kit a command uses and why."""
+        why = {"RNNKIT_KIT": "from RNNKIT_KIT", "folder": "the nearest folder with exercises/",
+               "installed": "the checkout rnnkit was installed from: no kit in this folder or above it"}
+        return f"kit: {self.root}" + (f" ({why[self.found_by]})" if self.found_by in why else "")
 
     @property
     def exercises_dir(self) -> Path:
@@ -122,6 +130,15 @@ class Kit:
         raise KitError(f"no exercise {query!r} in this kit; {guess}`rnnkit list` shows the ids "
                        "(q021 or q021_lstm_step_forward)")
 
+    def find_file(self, path: Path) -> Exercise:
+        """The exercise a submitted file is for, by its name (``q021_lstm_step_forward.py``)."""
+        for exercise in self.exercises:
+            if path.name == f"{exercise.id}.py":
+                return exercise
+        raise KitError(f"{path.name} is not an exercise file of this kit: name it after its exercise, like "
+                       f"{self.exercises[0].id}.py (`rnnkit list` shows the ids)" if self.exercises
+                       else f"{path.name}: this kit has no exercises")
+
     def select(self, exercises: str | None = None, module: str | None = None) -> list[Exercise]:
         """Exercises named in a comma list and/or a module (``01`` or ``01_cells``); all if neither."""
         chosen = list(self.exercises)
@@ -136,20 +153,32 @@ class Kit:
         return chosen
 
 
+def is_kit(folder: Path) -> bool:
+    """A kit is a folder whose ``exercises/`` holds module folders (``exercises/01_cells/``)."""
+    exercises = folder / "exercises"
+    try:
+        return exercises.is_dir() and any(MODULE_DIR.match(p.name) and p.is_dir() for p in exercises.iterdir())
+    except OSError:
+        return False
+
+
+WHAT_A_KIT_IS = "a folder whose exercises/ holds module folders like exercises/01_cells/"
+
+
 def find_kit(start: Path | None = None) -> Kit:
-    """The kit: ``$RNNKIT_KIT``, else the nearest folder above ``start`` (cwd) with ``exercises/``,
-    else the checkout rnnkit was installed from."""
+    """The kit: ``$RNNKIT_KIT``, else the nearest folder at or above ``start`` (cwd) that is a kit
+    (see ``is_kit``), else the checkout rnnkit was installed from. ``Kit.describe`` says which."""
     env = os.environ.get("RNNKIT_KIT")
     if env:
         root = Path(env).resolve()
-        if not (root / "exercises").is_dir():
-            raise KitError(f"RNNKIT_KIT={env} has no exercises/ folder")
-        return Kit(root)
+        if not is_kit(root):
+            raise KitError(f"RNNKIT_KIT={env} is not a kit ({WHAT_A_KIT_IS}); fix it or unset it")
+        return Kit(root, "RNNKIT_KIT")
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
-        if (folder / "exercises").is_dir() and (folder / "pyproject.toml").is_file():
-            return Kit(folder)
+        if is_kit(folder):
+            return Kit(folder, "folder")
     installed = Path(__file__).resolve().parent.parent
-    if (installed / "exercises").is_dir():
-        return Kit(installed)
-    raise KitError("no rnnkit kit here: run this inside a kit (a folder with exercises/), or set RNNKIT_KIT")
+    if is_kit(installed):
+        return Kit(installed, "installed")
+    raise KitError(f"no rnnkit kit here: run this inside a kit ({WHAT_A_KIT_IS}), or set RNNKIT_KIT=PATH")

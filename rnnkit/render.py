@@ -20,16 +20,16 @@ def _points(value: float) -> str:
     return f"{value:g}"
 
 
-def task_table(result: ExerciseResult, title: str) -> Table:
+def public_table(result: ExerciseResult, title: str) -> Table:
+    """A public check: per task what its public tests checked and how that went, no points (the
+    public tests earn none; the hidden grader gives them)."""
     table = Table(title=title, title_justify="left")
     table.add_column("task", justify="right")
-    table.add_column("checks")
+    table.add_column("what the public tests checked", overflow="fold")
     table.add_column("status")
-    table.add_column("points", justify="right")
     table.add_column("message", overflow="fold")
     for task in result.tasks:
-        table.add_row(str(task.task), terminal(task.name), status_text(task.status),
-                      f"{_points(task.points)}/{_points(task.max_points)}", terminal(task.message))
+        table.add_row(str(task.task), terminal(task.name), status_text(task.status), terminal(task.message))
     return table
 
 

@@ -15,7 +15,7 @@ from rnnkit.bank import load_bank
 from rnnkit.grader import RunOptions, run_public
 from rnnkit.kit import Exercise, Kit
 from rnnkit.progress import Progress as StudentProgress
-from rnnkit.render import task_table
+from rnnkit.render import public_table
 from rnnkit.safetext import terminal
 
 STATE_STYLE = {"solved": "green", "failing": "red", "edited": "yellow", "todo": "dim", "missing": "magenta"}
@@ -28,6 +28,7 @@ def bar(done: float, total: float, width: int = 30) -> str:
 
 def list_exercises(kit: Kit, console: Console) -> None:
     progress = StudentProgress.load(kit)
+    console.print(Text(kit.describe(), style="dim"))
     if progress.warning:
         console.print(f"[yellow]warning:[/] {progress.warning}")
     solved = points = max_points = 0
@@ -37,19 +38,21 @@ def list_exercises(kit: Kit, console: Console) -> None:
         table.add_column("title")
         table.add_column("diff", justify="center")
         table.add_column("status")
-        table.add_column("points", justify="right")
+        table.add_column("public tests", justify="right")
         for exercise in (e for e in kit.exercises if e.module == module):
             st = progress.status(exercise)
             solved += st.state == "solved"
-            points += st.points
-            max_points += st.max_points
+            points += len(st.tasks_passed)
+            max_points += len(exercise.meta.tasks)
             table.add_row(exercise.meta.short_id, exercise.meta.title, "★" * exercise.meta.difficulty,
-                          Text(st.state, style=STATE_STYLE[st.state]), f"{st.points}/{st.max_points}")
+                          Text(st.state, style=STATE_STYLE[st.state]),
+                          f"{len(st.tasks_passed)}/{len(exercise.meta.tasks)} tasks")
         console.print(table)
         console.print()
     total = len(kit.exercises)
     console.print(f"exercises {bar(solved, total)} {solved}/{total} solved")
-    console.print(f"points    {bar(points, max_points)} {points}/{max_points} (from the public tests)")
+    console.print(f"tasks     {bar(points, max_points)} {points}/{max_points} pass their public tests "
+                  "(the hidden grader checks more and gives the points)")
     upcoming = next_unsolved(kit, progress)
     if upcoming is not None:
         console.print(f"next: [bold]rnnkit check {upcoming.meta.short_id}[/] ({upcoming.meta.title})")
@@ -85,16 +88,23 @@ def _signatures(path: Path) -> list[tuple[str, str]]:
 
 
 def show(kit: Kit, exercise: Exercise, console: Console) -> None:
+    """The question, the tasks and the spec. Docstrings are preformatted (equations in columns):
+    they are printed as they are, never re-wrapped (a narrow terminal scrolls or wraps the line
+    itself), and no text sits in a frame that would cut it."""
     meta = exercise.meta
     bank = load_bank(kit.bank_path).get(meta.bank.number) if kit.bank_path.is_file() else None
     question = bank.question if bank else meta.bank.question
     answer = bank.answer if bank else meta.bank.answer
-    console.print(Panel(f"[bold]Q{meta.bank.number}. {question}[/]\n{answer}",
-                        title=f"{meta.id}: {meta.title}", subtitle=f"module {exercise.module} · "
-                        f"difficulty {'★' * meta.difficulty} · {meta.library}"))
-    tasks = Table(show_edge=False)
+    console.print(Text(kit.describe(), style="dim"))
+    console.rule(style="dim")
+    console.print(Text(f"{meta.id}: {meta.title}", style="bold"), soft_wrap=True)
+    console.print(Text(f"module {exercise.module} · difficulty {'★' * meta.difficulty} · {meta.library}",
+                       style="dim"), soft_wrap=True)
+    console.print(Text(f"\nQ{meta.bank.number}. {question}", style="bold"), soft_wrap=True)
+    console.print(Text(answer), soft_wrap=True)
+    tasks = Table(show_edge=False, title="\nwhat the hidden grader checks", title_justify="left")
     tasks.add_column("task", justify="right")
-    tasks.add_column("what the grader checks")
+    tasks.add_column("check", overflow="fold")
     tasks.add_column("points", justify="right")
     for task in meta.tasks:
         tasks.add_row(str(task.id), task.name, str(task.points))
@@ -104,11 +114,13 @@ def show(kit: Kit, exercise: Exercise, console: Console) -> None:
     except (OSError, SyntaxError):
         module_doc = ""
     if module_doc:
-        console.print(Panel(module_doc, title="the spec"))
+        console.rule("the spec", style="dim", align="left")
+        console.print(Text(module_doc), soft_wrap=True)
+    console.rule("the signatures", style="dim", align="left")
     for signature, doc in _signatures(exercise.stub_path) if exercise.stub_path.is_file() else []:
-        console.print(Text(signature, style="bold cyan"))
+        console.print(Text(signature, style="bold cyan"), soft_wrap=True)
         if doc:
-            console.print(Text("    " + doc.replace("\n", "\n    "), style="dim"))
+            console.print(Text("    " + doc.replace("\n", "\n    "), style="dim"), soft_wrap=True)
     rel = exercise.stub_path.relative_to(kit.root)
     extra = f" (needs {', '.join(meta.requires)} first)" if meta.requires else ""
     console.print(f"\nedit [bold]{rel}[/], then run [bold]rnnkit check {meta.short_id}[/]{extra}. "
@@ -117,6 +129,7 @@ def show(kit: Kit, exercise: Exercise, console: Console) -> None:
 
 def hint(kit: Kit, exercise: Exercise, console: Console, reset: bool = False) -> None:
     progress = StudentProgress.load(kit)
+    console.print(Text(kit.describe(), style="dim"))
     hints = exercise.meta.hints
     if reset:
         progress.hints.pop(exercise.id, None)
@@ -153,10 +166,19 @@ class _Bar:
         self.bar.stop()
 
 
+PUBLIC_NOTE = ("These are the public tests: each task's few fixed checks, listed above. They earn no points; "
+               "the hidden grader checks more (other inputs, more cases per task) and gives the points "
+               "(`rnnkit show {short}` lists what it checks).")
+
+
 def check(kit: Kit, exercise: Exercise | None, console: Console, sandbox: bool = True,
           timeout: float = 10.0) -> bool:
-    """Run an exercise's public tests; returns True when every task passed."""
+    """Run an exercise's public tests; returns True when every task passed.
+
+    Without the sandbox (a student with ``breakpoint()`` or a debugger) no progress bar runs: a
+    live display would draw over the debugger's prompt."""
     progress = StudentProgress.load(kit)
+    console.print(Text(kit.describe(), style="dim"))
     if exercise is None:
         exercise = next_unsolved(kit, progress)
         if exercise is None:
@@ -164,22 +186,23 @@ def check(kit: Kit, exercise: Exercise | None, console: Console, sandbox: bool =
             return True
         console.print(f"checking the first unsolved exercise: [bold]{exercise.id}[/]")
     options = RunOptions(sandbox=sandbox, call_timeout_s=timeout, show_student_messages=True,
-                         progress=_Bar(console, f"checking {exercise.meta.short_id}"))
+                         progress=_Bar(console, f"checking {exercise.meta.short_id}") if sandbox else None)
     results = run_public(kit, [exercise], options)
     result = results.exercises[exercise.id]
     progress.record_check(exercise, result)
     progress.save()
-    console.print(task_table(result, title=f"{exercise.id} · public tests"
-                             + ("" if sandbox else " · trusted local mode")))
+    console.print(public_table(result, title=f"{exercise.id} · public tests"
+                               + ("" if sandbox else " · trusted local mode")))
     passed = all(t.status == "passed" for t in result.tasks)
     for task in result.tasks:
         if task.stdout.strip():
             console.print(Panel(terminal(task.stdout.rstrip()), title=f"task {task.task}: your code printed",
                                 title_align="left"))
+    short = exercise.meta.short_id
     if passed:
-        console.print(f"[green]{exercise.meta.short_id} passes its public tests.[/] The hidden grader uses "
-                      "other inputs too. `rnnkit list` shows what is next.")
+        console.print(f"[green]{short} passes its public tests.[/] `rnnkit list` shows what is next.")
     else:
-        console.print(f"[red]Not yet.[/] Fix the first failing task; `rnnkit hint {exercise.meta.short_id}` "
-                      f"helps, `rnnkit check {exercise.meta.short_id} --no-sandbox` lets you use a debugger.")
+        console.print(f"[red]Not yet.[/] Fix the first failing task; `rnnkit hint {short}` "
+                      f"helps, `rnnkit check {short} --no-sandbox` lets you use a debugger.")
+    console.print(Text(PUBLIC_NOTE.format(short=short), style="dim"))
     return passed

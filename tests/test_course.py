@@ -71,7 +71,7 @@ def course_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     assert (run.course.submitted_dir(run.exchange_student, ASSIGNMENT) / "timestamp.txt").is_file()
     return {"course": run.course, "exchange_student": run.exchange_student, "outcomes": run.outcomes,
             "stock": _csv(run.stock_csv), "fast": _csv(run.fast_csv), "feedback": run.feedback,
-            "stock_feedback": run.stock_feedback, "report": run.report}
+            "stock_feedback": run.stock_feedback, "report": run.report, "run": run}
 
 
 EXPECTED_FAST = {  # student: (raw score, late penalty)
@@ -215,3 +215,21 @@ def test_assignment_bundles_of_the_kit_load(kit: Kit) -> None:
         assignment = load_assignment(kit, name)
         assert assignment.exercises(kit)
     assert [e.id for e in load_assignment(kit, "ps01").exercises(kit)] == [e.id for e in kit.select(module="01")]
+
+
+def test_demo_class_table_shows_time_outs_and_the_late_rule(course_run: dict) -> None:
+    """Issue 8 items 16 and 17: the demo's class table lists the looper's time-outs as the report
+    does, and a late penalty with its rule; the report and the feedback say the rule too."""
+    from rich.console import Console
+
+    from rnnkit.demo import class_table
+
+    console = Console(record=True, width=400)
+    console.print(class_table(course_run["run"]))
+    rows = {line.split("│")[1].strip(): line for line in console.export_text().splitlines() if line.count("│") > 3}
+    assert "q021_lstm_step_forward: " in rows["looper"] and "timeout" in rows["looper"], rows["looper"]
+    assert "a started day counts as a whole day" in " ".join(rows["partial"].split())
+    html = course_run["report"].html.read_text()
+    assert "3 started days x 10% of the points (a started day counts as a whole day)" in html
+    index = course_run["course"].feedback_dir("partial", ASSIGNMENT) / "index.html"
+    assert "a started day counts as a whole day" in index.read_text()

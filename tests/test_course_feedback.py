@@ -21,7 +21,7 @@ from nbgrader.api import Gradebook
 
 from rnnkit.course.assignments import load_assignment
 from rnnkit.course.classresults import load_class_results
-from rnnkit.course.coursedir import Course, init_course
+from rnnkit.course.coursedir import Course, CourseUsageError, init_course
 from rnnkit.course.feedback import write_feedback
 from rnnkit.course.report import report_page, write_canvas_csv, write_report
 from rnnkit.kit import Kit
@@ -222,7 +222,7 @@ def test_class_report(graded: Fixture) -> None:
     # incidents: bob's time-out, crash, forbidden tasks and the flag, escaped
     assert "the call did not return within 10 s" in report and "signal 11" in report
     assert "&lt;img src=x onerror=&quot;alert(2)&quot;&gt;" in report
-    assert "-2.5 (1 d 1 h late)" in report
+    assert "-2.5 (1 d 1 h late: 2 started days x 10% of the points (a started day counts as a whole day))" in report
 
     finals = {s: r.points - LATE.get(s, {"penalty": 0.0})["penalty"] for s, r in graded.results.items()}
     with paths.canvas_csv.open(newline="", encoding="utf-8") as fh:
@@ -249,4 +249,5 @@ def test_report_of_a_class_with_no_results_yet(tmp_path: Path) -> None:
     assert "students graded" in report_page(klass) and "data:image/png" not in report_page(klass)
     with write_canvas_csv(klass, tmp_path / "canvas.csv").open(newline="", encoding="utf-8") as fh:
         assert [row[0] for row in csv.reader(fh)] == ["Student", "Points Possible"]
-    assert write_feedback(course, ASSIGNMENT) == []
+    with pytest.raises(CourseUsageError, match=f"run `rnnkit course autograde {ASSIGNMENT}` first"):
+        write_feedback(course, ASSIGNMENT)  # a forgotten step is said, never an empty success

@@ -45,6 +45,20 @@ class LatePolicy:
             return points
         return min(points, points * self.per_day * days)
 
+    def rule(self) -> str:
+        """The policy in words, said wherever a penalty is shown."""
+        return (f"{100 * self.per_day:g}% of the points per day late; a started day counts as a whole day; "
+                f"more than {self.max_days} days late scores nothing")
+
+    def explain(self, late_by: dt.timedelta) -> str:
+        """Why this penalty: "2 started days x 10% of the points (a started day counts as a whole day)"."""
+        days = math.ceil(late_by.total_seconds() / 86400)
+        if days > self.max_days:
+            return f"{days} started days late, more than {self.max_days}: no points"
+        unit = "day" if days == 1 else "days"
+        return (f"{days} started {unit} x {100 * self.per_day:g}% of the points "
+                "(a started day counts as a whole day)")
+
 
 @dataclass(frozen=True)
 class Assignment:

@@ -28,7 +28,7 @@ from nbgrader.utils import parse_utc
 from sqlalchemy.exc import SAWarning
 
 from rnnkit.course.assignments import Assignment, load_assignment
-from rnnkit.course.coursedir import STUDENT_ID, Course, CourseError
+from rnnkit.course.coursedir import STUDENT_ID, Course, CourseError, CourseUsageError
 from rnnkit.course.extract import (
     Extracted,
     SourceCells,
@@ -53,6 +53,26 @@ class StudentOutcome:
     graded: bool = True  # False: grading this student broke off (problems says why); grade them again
     flags: list[str] = field(default_factory=list)  # "<exercise>: <finding>" for a reviewer (never cost points)
     grader_files_hidden: bool = True  # False: the run lacked the private root (see Results.grader_files_hidden)
+    late_note: str = ""  # why the penalty: "2 started days x 10% of the points (a started day counts ...)"
+    # Tasks an instructor should look at by hand: "q021_lstm_step_forward: 3 tasks timeout"
+    incidents: list[str] = field(default_factory=list)
+
+    def penalty_text(self) -> str:
+        return f"-{self.penalty:g} ({self.late_note})" if self.penalty and self.late_note else f"{self.penalty:g}"
+
+
+INCIDENTS = ("timeout", "crashed", "forbidden")  # statuses an instructor should look at by hand
+
+
+def incidents_of(results: Results) -> list[str]:
+    """"<exercise>: 3 tasks timeout" per exercise whose tasks timed out, crashed or were forbidden."""
+    found = []
+    for exercise_id, ex in results.exercises.items():
+        for status in INCIDENTS:
+            count = sum(t.status == status for t in ex.tasks)
+            if count:
+                found.append(f"{exercise_id}: {count} task{'s' if count > 1 else ''} {status}")
+    return found
 
 
 def _submission_folders(course: Course, assignment: str) -> list[Path]:
@@ -208,8 +228,11 @@ def autograde_student(batch: _Batch, student: str, options: RunOptions) -> Stude
         late_file.write_text(json.dumps({"penalty": penalty, "late_by_s": seconds_late}), encoding="utf-8")
     problems = [x.problem for x in extracted.values() if x.problem]  # each names its notebook
     flags = [f"{exercise_id}: {flag}" for exercise_id, ex in results.exercises.items() for flag in ex.flags]
+    policy = assignment.late_policy
+    note = policy.explain(dt.timedelta(seconds=seconds_late)) if policy and penalty else ""
     return StudentOutcome(student, results.points, results.max_points, penalty, problems, flags=flags,
-                          grader_files_hidden=results.grader_files_hidden)
+                          grader_files_hidden=results.grader_files_hidden, late_note=note,
+                          incidents=incidents_of(results))
 
 
 def autograde(course: Course, name: str, students: list[str] | None = None,
@@ -228,11 +251,16 @@ def autograde(course: Course, name: str, students: list[str] | None = None,
             known = set()
     missing = [e.id for e in exercises if e.id not in known]
     if missing:
-        raise CourseError(f"the gradebook has no notebooks {', '.join(missing)} for {name}: run "
-                          f"`rnnkit course build {name}` (it runs nbgrader generate_assignment) first")
+        raise CourseUsageError(f"the gradebook has no notebooks {', '.join(missing)} for {name}: run "
+                               f"`rnnkit course build {name}` (it runs nbgrader generate_assignment) first")
+    chosen = students if students is not None else students_of(course, name)
+    if not chosen:
+        raise CourseUsageError(
+            f"no submissions of {name} in {course.root / 'submitted'}: collect them first with "
+            f"`nbgrader collect {name}` (in {course.root}), after students ran `nbgrader submit {name}`")
     batch = _Batch.load(course, kit, assignment, exercises)
     outcomes = []
-    for student in students if students is not None else students_of(course, name):
+    for student in chosen:
         try:
             outcome = autograde_student(batch, student, RunOptions(call_timeout_s=course.call_timeout_s))
         except Exception as exc:  # noqa: BLE001 - one student's fault must not stop the class

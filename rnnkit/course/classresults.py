@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rnnkit.course.assignments import Assignment, load_assignment
-from rnnkit.course.coursedir import Course
+from rnnkit.course.coursedir import Course, CourseUsageError
 from rnnkit.results import Results, ResultsError
 
 log = logging.getLogger(__name__)
@@ -124,3 +124,13 @@ def load_class_results(course: Course, assignment: str) -> ClassResults:
         exercise_max[exercise_id] = max(s.results.exercises[exercise_id].max_points
                                         for s in students if exercise_id in s.results.exercises)
     return ClassResults(bundle, ids, exercise_max, tuple(students), tuple(skipped))
+
+
+def require_class_results(course: Course, assignment: str) -> ClassResults:
+    """``load_class_results``, refusing an assignment that was never autograded (the step the
+    instructor forgot is named): feedback and reports of nobody help no one."""
+    klass = load_class_results(course, assignment)
+    if not klass.students and not klass.skipped:
+        raise CourseUsageError(f"no rnnkit results for {assignment} in {course.results_dir(assignment)}: run "
+                               f"`rnnkit course autograde {assignment}` first (after `nbgrader collect {assignment}`)")
+    return klass

@@ -10,8 +10,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from rnnkit.clisupport import EXIT_BROKEN, EXIT_USAGE, fail, load_kit
 from rnnkit.course.assignments import AssignmentError
-from rnnkit.course.coursedir import STUDENT_ID, CourseError, load_course
+from rnnkit.course.coursedir import (
+    DEFAULT_EXCHANGE,
+    STUDENT_ID,
+    CourseError,
+    CourseUsageError,
+    load_course,
+)
 from rnnkit.safetext import terminal
 
 console = Console(highlight=False)
@@ -20,8 +27,10 @@ COURSE_OPTION = click.option("--course", "course_dir", type=click.Path(file_okay
 
 
 def _fail(exc: Exception) -> None:
-    console.print("[red]error:[/] ", terminal(exc), sep="")
-    sys.exit(3 if isinstance(exc, CourseError) else 2)
+    """A usage error (a wrong folder, a step run too early, a bad bundle) exits 2; nbgrader or the
+    course's own files failing exits 3."""
+    fail(console, exc, EXIT_BROKEN if isinstance(exc, CourseError) and not isinstance(exc, CourseUsageError)
+         else EXIT_USAGE)
 
 
 def _bar(label: str) -> Progress:
@@ -37,19 +46,38 @@ def course() -> None:
 @course.command("init")
 @click.argument("course_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--course-id", required=True, help="the nbgrader course id, like dl101")
+@click.option("--exchange", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_EXCHANGE,
+              show_default=True, help="nbgrader's exchange: a folder every student on this machine can write")
 @click.option("--cell-timeout", default=60, show_default=True, help="seconds per notebook cell (stock autograde)")
 @click.option("--call-timeout", default=10.0, show_default=True, help="seconds per call into a submission")
-def init(course_dir: Path, course_id: str, cell_timeout: int, call_timeout: float) -> None:
-    """Create a course folder that stock nbgrader commands accept."""
-    from rnnkit.cli import _kit
-    from rnnkit.course.coursedir import init_course
+def init(course_dir: Path, course_id: str, exchange: Path, cell_timeout: int, call_timeout: float) -> None:
+    """Create a course folder that stock nbgrader commands accept.
+
+    The exchange is nbgrader's shared default unless --exchange says otherwise: students on this
+    machine then run the stock commands as they are (`nbgrader fetch_assignment ps01 --course
+    dl101`). With another exchange, each student saves the course's student_nbgrader_config.py as
+    ~/.jupyter/nbgrader_config.py. nbgrader's exchange is a folder: students on other machines
+    need it mounted at the same path, or a JupyterHub whose user servers mount it.
+    """
+    from rnnkit.course.coursedir import STUDENT_CONFIG_NAME, init_course
 
     try:
         with console.status("creating the course and its gradebook"):
-            made = init_course(course_dir, course_id, _kit(), cell_timeout, call_timeout)
+            made = init_course(course_dir, course_id, load_kit(), cell_timeout, call_timeout, exchange=exchange)
     except CourseError as exc:
         _fail(exc)
-    console.print(f"course {made.course_id} ready in {made.root} (gradebook, exchange, nbgrader_config.py)")
+    console.print(terminal(f"course {made.course_id} ready in {made.root} (gradebook, nbgrader_config.py); "
+                           f"exchange: {made.exchange_root}"))
+    handout = made.root / STUDENT_CONFIG_NAME
+    if made.exchange_root == DEFAULT_EXCHANGE:
+        console.print(terminal(f"students on this machine: `nbgrader fetch_assignment ASSIGNMENT --course "
+                               f"{made.course_id}` and `nbgrader submit ASSIGNMENT --course {made.course_id}` "
+                               "work as they are (nbgrader's default exchange)"))
+    else:
+        console.print(terminal(f"students on this machine: save {handout} as ~/.jupyter/nbgrader_config.py "
+                               f"(it names the exchange {made.exchange_root}), then use the stock nbgrader commands"))
+    console.print("students on other machines: mount the exchange at the same path (NFS, SSHFS), or run the "
+                  "course on a JupyterHub whose user servers mount it")
     console.print(f"next: [bold]rnnkit course build ps01 --course {course_dir}[/]")
 
 
@@ -91,15 +119,16 @@ def autograde(assignment: str, course_dir: Path, students: tuple[str, ...]) -> N
         chosen = list(students) or students_of(loaded, assignment)
         table = Table(title=f"{assignment}: rnnkit course autograde", title_justify="left")
         for column in ("student", "points", "late penalty", "problems", "flags"):
-            table.add_column(column)
+            table.add_column(column, overflow="fold")
         with _bar("grading") as bar:
             task = bar.add_task("", total=len(chosen))
 
             def done(outcome: StudentOutcome) -> None:
                 bar.advance(task)
                 points = f"{outcome.points:g}/{outcome.max_points:g}" if outcome.graded else "not graded"
-                table.add_row(terminal(outcome.student), points, f"{outcome.penalty:g}",
-                              terminal("; ".join(outcome.problems)), terminal("; ".join(outcome.flags)))
+                table.add_row(terminal(outcome.student), points, outcome.penalty_text(),
+                              terminal("; ".join(outcome.incidents + outcome.problems)),
+                              terminal("; ".join(outcome.flags)))
 
             outcomes = run_autograde(loaded, assignment, chosen, on_student=done)
     except (CourseError, AssignmentError) as exc:

@@ -14,11 +14,13 @@ submission is escaped.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import shutil
 from pathlib import Path
 
-from rnnkit.course.classresults import StudentResults, load_class_results
+from rnnkit.course.assignments import LatePolicy
+from rnnkit.course.classresults import StudentResults, require_class_results
 from rnnkit.course.coursedir import Course
 from rnnkit.course.pages import Cell, Raw, badge, duration, el, esc, num, page, progress_bar, table
 from rnnkit.results import ExerciseResult, TaskResult, clip
@@ -72,8 +74,13 @@ def exercise_page(title: str, student: StudentResults, exercise_id: str, ex: Exe
     return page(f"{exercise_id}: feedback for {student.student}", body)
 
 
+def student_policy_note(policy: LatePolicy | None, late_by_s: float) -> str:
+    """": 2 started days x 10% of the points (a started day counts as a whole day)", or ""."""
+    return f": {policy.explain(dt.timedelta(seconds=late_by_s))}" if policy else ""
+
+
 def index_page(title: str, student: StudentResults, exercise_ids: tuple[str, ...],
-               exercise_max: dict[str, float]) -> str:
+               exercise_max: dict[str, float], late_policy: LatePolicy | None = None) -> str:
     results = student.results
     rows: list[list[Cell]] = []
     for exercise_id in exercise_ids:
@@ -87,7 +94,8 @@ def index_page(title: str, student: StudentResults, exercise_ids: tuple[str, ...
         rows.append([link, badges, f"{num(ex.points)}/{num(ex.max_points)}"])
     rows.append(["Total", "", f"{num(results.points)}/{num(results.max_points)}"])
     if student.late_penalty:
-        rows.append([f"Late penalty (submitted {duration(student.late_by_s)} late)", "",
+        policy = student_policy_note(late_policy, student.late_by_s)
+        rows.append([f"Late penalty (submitted {duration(student.late_by_s)} late{policy})", "",
                      f"-{num(student.late_penalty)}"])
         rows.append(["Final score", "", f"{num(student.final_points)}/{num(results.max_points)}"])
     body: list[Cell] = [
@@ -114,7 +122,7 @@ def write_feedback(course: Course, assignment: str) -> list[Path]:
 
     Students whose results cannot be read are skipped with a logged warning (see classresults).
     """
-    klass = load_class_results(course, assignment)
+    klass = require_class_results(course, assignment)
     title = klass.assignment.title
     written: list[Path] = []
     for student in klass.students:
@@ -127,7 +135,8 @@ def write_feedback(course: Course, assignment: str) -> list[Path]:
                 path.write_text(exercise_page(title, student, exercise_id, ex), encoding="utf-8")
                 written.append(path)
         index = folder / "index.html"
-        index.write_text(index_page(title, student, klass.exercise_ids, klass.exercise_max), encoding="utf-8")
+        index.write_text(index_page(title, student, klass.exercise_ids, klass.exercise_max,
+                                      klass.assignment.late_policy), encoding="utf-8")
         written.append(index)
         _copy_release_files(course, student.student, assignment, folder)
     return written

@@ -11,18 +11,19 @@ The page is for instructors; it still escapes everything that came from a submis
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import statistics
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from rnnkit.course import plots
-from rnnkit.course.classresults import ClassResults, Skipped, load_class_results
+from rnnkit.course.autograde import INCIDENTS
+from rnnkit.course.classresults import ClassResults, Skipped, require_class_results
 from rnnkit.course.coursedir import Course, CourseError, run_nbgrader
 from rnnkit.course.pages import Cell, Raw, badge, duration, el, esc, num, page, table
 
 TOP_MESSAGES = 3
-INCIDENTS = ("timeout", "crashed", "forbidden")  # statuses an instructor should look at by hand
 CANVAS_ID_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 
 
@@ -107,10 +108,15 @@ def _student_rows(klass: ClassResults) -> list[list[Cell]]:
     rows: list[list[Cell]] = []
     for s in klass.students:
         share = s.final_points / s.results.max_points if s.results.max_points else 0.0
-        late = f"-{num(s.late_penalty)} ({duration(s.late_by_s)} late)" if s.late_penalty else ""
+        late = f"-{num(s.late_penalty)} ({duration(s.late_by_s)} late{_why_late(klass, s.late_by_s)})" if s.late_penalty else ""
         rows.append([s.student, f"{num(s.results.points)}/{num(s.results.max_points)}", late,
                      num(s.final_points), f"{100 * share:.0f}%"])
     return rows
+
+
+def _why_late(klass: ClassResults, late_by_s: float) -> str:
+    policy = klass.assignment.late_policy
+    return f": {policy.explain(dt.timedelta(seconds=late_by_s))}" if policy else ""
 
 
 def _percents(klass: ClassResults) -> list[float]:
@@ -156,6 +162,8 @@ def report_page(klass: ClassResults) -> str:
              el("h2", "Time-outs, crashes, forbidden code and grader flags"),
              table(["student", "exercise", "tasks", "flags"], _incident_rows(klass)),
              el("h2", "Students"),
+             *([el("p", f"Late policy: {klass.assignment.late_policy.rule()}.", cls="muted")]
+               if klass.assignment.late_policy else []),
              table(["student", "points", "late penalty", "final", "percent"], _student_rows(klass), numeric=[1, 3, 4])]
     return page(f"Class report: {title}", body)
 
@@ -184,7 +192,7 @@ def export_nbgrader_csv(course: Course, assignment: str, dest: Path) -> Path:
 
 def write_report(course: Course, assignment: str) -> ReportPaths:
     """Write report.html and canvas.csv from rnnkit's results, then grades.csv from nbgrader."""
-    klass = load_class_results(course, assignment)
+    klass = require_class_results(course, assignment)
     out = course.results_dir(assignment)
     out.mkdir(parents=True, exist_ok=True)
     paths = ReportPaths(out / "report.html", out / "grades.csv", out / "canvas.csv", klass.skipped)

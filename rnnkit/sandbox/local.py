@@ -31,6 +31,7 @@ class LocalSubmission(Submission):
         if module is not None:
             self.executor = Executor(Path(f"{spec.exercise_id}.py"), spec.executor_settings(), module=module,
                                      arena=self.arena)
+            self.defined = frozenset(n for n in vars(module) if not n.startswith("_"))
 
     def _arena(self) -> Arena:
         return self.arena
@@ -53,8 +54,12 @@ class LocalSubmission(Submission):
                 f"importing the file used {reply['forbidden']}, which this exercise forbids"))
         if "raised" in reply:
             self._fail_load(self._import_failed(reply))
+        self._loaded(reply)
         self.executor = executor
         return executor
+
+    def _ensure_loaded_names(self) -> None:
+        self._ensure_loaded()
 
     def _request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
         executor = self._ensure_loaded()

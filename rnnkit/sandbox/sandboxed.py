@@ -55,10 +55,13 @@ class SandboxedSubmission(Submission):
         self.generation += 1
         self.child, self.isolation, self.child_uid = child, child.isolation, child.uid
         try:
-            self._raw(child, {"op": "load"}, self.spec.load_timeout_s, "import")
+            self._loaded(self._raw(child, {"op": "load"}, self.spec.load_timeout_s, "import"))
         except SubmissionProblem as exc:
             self._fail_load(exc)
         return child
+
+    def _ensure_loaded_names(self) -> None:
+        self._ensure_child()
 
     def _raw(self, child: ChildProcess, message: dict[str, Any], timeout: float, label: str) -> dict[str, Any]:
         if label in self._timed_out:

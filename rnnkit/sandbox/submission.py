@@ -23,6 +23,7 @@ from rnnkit.errors import (
     InputMutated,
     SubmissionCrashed,
     SubmissionForbidden,
+    SubmissionMissing,
     SubmissionProblem,
     SubmissionRaised,
     raised_class,
@@ -62,6 +63,9 @@ class Submission:
         self.generation = 0
         self.isolation: list[str] = []
         self.child_uid: int | None = None  # the uid the submission ran as, read from the host's /proc
+        # The public names the loaded file defines (from its load reply): a call to a name it lacks is
+        # "missing", said before anything is sent (a typo in a def line, an empty file).
+        self.defined: frozenset[str] | None = None
         # A rule broken in the source itself (a banned import): every call fails as forbidden.
         self._load_error: SubmissionProblem | None = (
             SubmissionForbidden(static_violation) if static_violation else None)
@@ -83,8 +87,29 @@ class Submission:
         raised = self._raised(f"importing {self.spec.exercise_id}.py", reply)
         return SubmissionRaised(str(raised), raised.type_name)
 
+    def _loaded(self, reply: dict[str, Any]) -> None:
+        """Remember what a successful load reply says the file defines."""
+        names = reply.get("value")
+        self.defined = frozenset(n for n in names if isinstance(n, str)) if isinstance(names, list) else None
+
+    def _require_defined(self, values: list[Any]) -> None:
+        """Every submission function among ``values`` (a call's target, a probe's arguments) exists."""
+        wanted = [v.name for v in values if isinstance(v, wire.FunctionRef)]
+        if not wanted:
+            return
+        self._ensure_loaded_names()
+        for name in wanted:
+            if self.defined is not None and name not in self.defined:
+                file = self.spec.file.name if self.spec.file is not None else f"{self.spec.exercise_id}.py"
+                raise SubmissionMissing(f"{file} does not define {name}; keep the name of the exercise's "
+                                        f"stub (def {name}(...) or class {name})")
+
     # transport, provided by subclasses
     def _request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _ensure_loaded_names(self) -> None:
+        """Load the file (raising its load problem, if any) so that ``defined`` is known."""
         raise NotImplementedError
 
     def _arena(self) -> Arena | None:
@@ -106,6 +131,7 @@ class Submission:
     def call(self, target: Any, method: str | None, args: tuple[Any, ...], kwargs: dict[str, Any],
              opts: CallOpts, label: str | None = None, with_args: bool = False) -> Any:
         label = label or (target.cls_name if isinstance(target, RemoteHandle) else str(method))
+        self._require_defined([target])
         plain_args, plain_kwargs = [self._arg(a) for a in args], {k: self._arg(v) for k, v in kwargs.items()}
         arena = self._arena()
         slots: list[Slot] = []
@@ -132,6 +158,7 @@ class Submission:
     def probe(self, name: str, *args: Any, **kwargs: Any) -> Any:
         """Run a fixed rnnkit probe (``rnnkit.probes``) in the submission's process; its first
         argument is usually the submission's object or function under test (messages name it)."""
+        self._require_defined(list(args) + list(kwargs.values()))
         message = {"op": "probe", "name": name, "args": [self._arg(a) for a in args],
                    "kwargs": {k: self._arg(v) for k, v in kwargs.items()}, "opts": asdict(CallOpts())}
         first = args[0] if args else None
@@ -188,9 +215,16 @@ class Submission:
         return wire.ModuleState(sent.cls, dict(sent.kwargs), state, flags)
 
     def _names(self, target: Any, method: str | None, changed: list[int | str]) -> str:
-        """"prev_c" for the third parameter of a function whose signature the kit knows."""
-        fn = target.name if isinstance(target, wire.FunctionRef) and method is None else None
-        params = self.spec.parameters.get(fn or "", ())
+        """"prev_c" for the third parameter of a function whose signature the kit knows (keys as
+        ``parameter_names`` makes them: ``fn``, ``Class`` for its constructor, ``Class()`` for a
+        call of an object, ``Class.method``)."""
+        if isinstance(target, RemoteHandle):
+            key = f"{target.cls_name}.{method}" if method else f"{target.cls_name}()"
+        elif isinstance(target, wire.FunctionRef):
+            key = f"{target.name}.{method}" if method else target.name
+        else:
+            key = ""
+        params = self.spec.parameters.get(key, ())
         names = [c if isinstance(c, str) else params[c] if c < len(params) else f"#{c + 1}" for c in changed]
         return ("argument " if len(names) == 1 else "arguments ") + ", ".join(names)
 

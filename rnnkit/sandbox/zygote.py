@@ -104,36 +104,45 @@ def serve(control: socket.socket) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # intermediates are reaped by the kernel
     parents = CgroupParents.make()
     try:
-        control.send(b'{"ready": true}')
-        while True:
-            try:
-                message, fds, _flags, _addr = socket.recv_fds(control, 1 << 16, FIXED_FDS + MAX_FILES)
-            except ConnectionError:
-                return  # the grader closed its end (with our last answer unread): nothing more to do
-            if not message:
-                return
-            request = json.loads(message)
-            names = request.get("files")
-            if (len(fds) < FIXED_FDS or type(names) is not list
-                    or len(names) != len(fds) - FIXED_FDS):
-                for fd in fds:
-                    os.close(fd)
-                control.send(b'{"error": "expected a socket, a pipe, an arena and one descriptor per file"}')
-                continue
-            for parent in parents.each():
-                cgroups.sweep(parent)  # the cgroups of children that have ended
-            pid = os.fork()
-            if pid == 0:
-                control.close()
-                _intermediate(request, fds, mountpoint, parents)
-            for fd in fds:
-                os.close(fd)
-            memory = parents.memory / f"child-{pid}" if parents.memory is not None else None
-            control.send(json.dumps({"pid": pid, "memory_cgroup": str(memory) if memory else None}).encode())
+        _serve_spawns(control, mountpoint, parents)
+    except ConnectionError:
+        # The grader closed its end (it needed no child: every file was missing, or it stopped
+        # early): not an error, and nothing to print on the grader's terminal.
+        return
     finally:
         shutil.rmtree(mountpoint, ignore_errors=True)
         for parent in parents.each():
             cgroups.sweep(parent, remove_parent=True)
+
+
+def _serve_spawns(control: socket.socket, mountpoint: Path, parents: CgroupParents) -> None:
+    """Say ready, then fork one child per request until the grader closes its end."""
+    control.send(b'{"ready": true}')
+    while True:
+        try:
+            message, fds, _flags, _addr = socket.recv_fds(control, 1 << 16, FIXED_FDS + MAX_FILES)
+        except ConnectionError:
+            return  # the grader closed its end (with our last answer unread): nothing more to do
+        if not message:
+            return
+        request = json.loads(message)
+        names = request.get("files")
+        if (len(fds) < FIXED_FDS or type(names) is not list
+                or len(names) != len(fds) - FIXED_FDS):
+            for fd in fds:
+                os.close(fd)
+            control.send(b'{"error": "expected a socket, a pipe, an arena and one descriptor per file"}')
+            continue
+        for parent in parents.each():
+            cgroups.sweep(parent)  # the cgroups of children that have ended
+        pid = os.fork()
+        if pid == 0:
+            control.close()
+            _intermediate(request, fds, mountpoint, parents)
+        for fd in fds:
+            os.close(fd)
+        memory = parents.memory / f"child-{pid}" if parents.memory is not None else None
+        control.send(json.dumps({"pid": pid, "memory_cgroup": str(memory) if memory else None}).encode())
 
 
 def _read_allowed(names: list[Any], fds: list[int]) -> dict[str, bytes]:

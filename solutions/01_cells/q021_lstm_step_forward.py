@@ -24,13 +24,16 @@ import numpy as np
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """Logistic sigmoid 1 / (1 + exp(-x)), elementwise (provided: use it for the gates).
+    """Logistic sigmoid 1 / (1 + exp(-x)), elementwise: write it first, then use it for the gates.
 
-    Stable for any input: it only ever evaluates exp(-|x|), which cannot overflow.
-    Keeps the dtype of x (float32 in, float32 out).
+    Stable for any input: no overflow, invalid value or division by zero, even at x = +-1000
+    (the textbook formula overflows in exp(-x) for x < -709). Keeps the dtype of x (float32 in,
+    float32 out). The same function as q047's ``sigmoid``.
     """
+    ### BEGIN SOLUTION
     z = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+    ### END SOLUTION
 
 
 def lstm_step_forward(
@@ -45,7 +48,7 @@ def lstm_step_forward(
 
     Follow the module docstring: one fused affine map, then slice the four gates in the order
     i, f, g, o. Do not modify the inputs. Must not overflow for large pre-activations
-    (|a| around 1000): use the provided ``sigmoid`` and ``np.tanh``.
+    (|a| around 1000): use your stable ``sigmoid`` and ``np.tanh``.
     """
     ### BEGIN SOLUTION
     H = prev_h.shape[1]

@@ -24,7 +24,7 @@ Returns (h_all, h_T, c_T):
     h_T   (N, H)      the last hidden state h_{T-1} (like h_n[0])
     c_T   (N, H)      the last cell state c_{T-1}   (like c_n[0])
 
-Do not modify the inputs. Use the provided ``sigmoid`` and ``np.tanh`` (both stable); you may
+Do not modify the inputs. Use your stable ``sigmoid`` and ``np.tanh`` (both stable); you may
 write your own one-step helper inside ``lstm_forward`` or reuse your q021 code.
 """
 
@@ -32,13 +32,14 @@ import numpy as np
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """Logistic sigmoid 1 / (1 + exp(-x)), elementwise (provided: use it for the gates).
+    """Logistic sigmoid 1 / (1 + exp(-x)), elementwise: write it first, then use it for the gates.
 
-    Stable for any input: it only ever evaluates exp(-|x|), which cannot overflow.
-    Keeps the dtype of x (float32 in, float32 out).
+    Stable for any input: no overflow, invalid value or division by zero, even at x = +-1000
+    (the textbook formula overflows in exp(-x) for x < -709). Keeps the dtype of x (float32 in,
+    float32 out). The same function as q047's ``sigmoid``.
     """
-    z = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+    # TODO: implement sigmoid (the docstring above is the spec).
+    raise NotImplementedError("sigmoid is not implemented yet")
 
 
 def lstm_forward(

@@ -42,13 +42,14 @@ import numpy as np
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """Logistic sigmoid 1 / (1 + exp(-x)), elementwise (provided: use it for the gates).
+    """Logistic sigmoid 1 / (1 + exp(-x)), elementwise: write it first, then use it for the gates.
 
-    Stable for any input: it only ever evaluates exp(-|x|), which cannot overflow.
-    Keeps the dtype of x (float32 in, float32 out).
+    Stable for any input: no overflow, invalid value or division by zero, even at x = +-1000
+    (the textbook formula overflows in exp(-x) for x < -709). Keeps the dtype of x (float32 in,
+    float32 out). The same function as q047's ``sigmoid``.
     """
-    z = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+    # TODO: implement sigmoid (the docstring above is the spec).
+    raise NotImplementedError("sigmoid is not implemented yet")
 
 
 def lstm_step_forward_cache(
