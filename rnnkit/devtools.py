@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rnnkit.bank import BankEntry, load_bank
+from rnnkit.diagnosis import self_diagnosis
 from rnnkit.grader import RunOptions, grade, run_public
 from rnnkit.kit import Exercise, Kit
 from rnnkit.mutants import Mutant, MutantError, load_variants
@@ -183,7 +184,8 @@ def check(kit: Kit, exercises: list[Exercise], options: RunOptions | None = None
                     if kind == "mutant" and not failed:
                         report.problems.append(f"{e.id}: mutant {names[e]} passes every hidden task")
                     elif kind == "mutant":
-                        report.notes.append(f"{e.id}: mutant {names[e]} caught by task(s) {failed}")
+                        report.notes.append(f"{e.id}: mutant {names[e]} caught by task(s) {failed}; "
+                                            + self_diagnosis(graded.exercises[e.id], names[e]))
                     elif failed:
                         report.problems.append(f"{e.id}: equivalent {names[e]} (a correct variant) fails "
                                                f"task(s) {failed}: the grader rejects correct code")

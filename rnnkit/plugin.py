@@ -35,6 +35,8 @@ import numpy as np
 import pytest
 
 from rnnkit import __version__
+from rnnkit.diagnosis import PLUGIN_NAME as DIAGNOSIS_PLUGIN
+from rnnkit.diagnosis import Diagnoser, diagnosis_of, with_diagnosis
 from rnnkit.errors import SubmissionProblem
 from rnnkit.exercise import ExerciseMeta, load_meta
 from rnnkit.guards import ANY_TORCH, INTROSPECTION_NAMES, scan_source
@@ -79,6 +81,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "task(n): the exercise task (exercise.toml [[tasks]] id) a test counts for")
     config.stash[STASH] = GradingSession(config)
+    config.pluginmanager.register(Diagnoser(_context, _task), DIAGNOSIS_PLUGIN)  # known mistakes behind failures
     if not config.pluginmanager.hasplugin("terminal"):
         # Graded runs (rnnkit.grader) show no pytest output: pytest still formats a traceback for
         # every failure, and its default style re-parses source for each frame (half of a stub's
@@ -240,10 +243,11 @@ class GradingSession:
                 status = min((o.status for o in found), key=STATUS_PRIORITY.index)
                 message = next((o.message for o in found if o.status == status), "")
                 stdout = "".join(o.stdout for o in found)
+                diagnosis = diagnosis_of(self.config, exercise_id, task.id, status)  # rnnkit.diagnosis
                 tasks.append(TaskResult(
                     task.id, task.name, status, task.points if status == "passed" else 0, task.points,
-                    clip(message, MAX_MESSAGE_CHARS), clip(stdout, MAX_STDOUT_CHARS),
-                    round(sum(o.duration_s for o in found), 4)))
+                    clip(with_diagnosis(message, diagnosis), MAX_MESSAGE_CHARS), clip(stdout, MAX_STDOUT_CHARS),
+                    round(sum(o.duration_s for o in found), 4), diagnosis))
             exercises[exercise_id] = ExerciseResult(ctx.meta.title, tasks, self.flags.get(exercise_id, []))
         label = self.config.getoption("rnnkit_label", None) or str(self.submission_root() or "kit")
         return Results(
