@@ -105,15 +105,18 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--skip-cost", action="store_true")
+    parser.add_argument("--skip-share", action="store_true")
     args = parser.parse_args()
     kit = Kit(REPO)
     exercises = kit.select(module=args.module)
     with tempfile.TemporaryDirectory(prefix="rnnkit-bench-diagnosis-") as tmp:
-        rows, misses = share(kit, exercises, args.seed, Path(tmp))
-        print("| exercise | mutants | diagnosed as themselves | share |\n|---|---|---|---|")
-        print("\n".join(rows))
-        print("\n| exercise | mutant | failed tasks | diagnosed as another | why not as itself |\n|---|---|---|---|---|")
-        print("\n".join(misses) or "| - | - | - | - | - |")
+        if not args.skip_share:
+            rows, misses = share(kit, exercises, args.seed, Path(tmp))
+            print("| exercise | mutants | diagnosed as themselves | share |\n|---|---|---|---|")
+            print("\n".join(rows))
+            print("\n| exercise | mutant | failed tasks | diagnosed as another | why not as itself |\n"
+                  "|---|---|---|---|---|")
+            print("\n".join(misses) or "| - | - | - | - | - |")
         if not args.skip_cost:
             print(f"\n| `rnnkit grade`, module {args.module} ({len(exercises)} exercises), median of {args.repeat} | "
                   "failed tasks | diagnosed | without diagnosis | with | extra |\n|---|---|---|---|---|---|")

@@ -9,8 +9,10 @@ was before the test (same seed, same stream), and torch's, numpy's and Python's 
 as they were. The submission's child is never called again.
 
 A mistake matches a test when it makes the same requests and gets the same replies as the
-submission did, within the kit's tightest tolerances (``rnnkit.trace``), and fails the test with
-the same exception class. A task is diagnosed when every one of its tests that failed was
+submission did, within the kit's tightest tolerances (``rnnkit.trace``: what the test hands back
+to the code, a cache say, is the code's own business and is not compared; nor are the values of
+what a mistake draws at random, an object's initial parameters), and fails the test with the
+same exception class. A task is diagnosed when every one of its tests that failed was
 examined and exactly one mistake matched them all: its message then ends with "your result
 matches a known mistake: <the mutant's why>", and its results carry ``diagnosis``. In public
 tests (``rnnkit check``) a mistake whose sentence may not be shown (``show_students = false``)
@@ -18,7 +20,8 @@ still counts for "exactly one" but is never named.
 
 Cost: recording, for a test that passes; for one that fails, one run per candidate mistake
 (later tests of a task only try the survivors), stopped at the first request or reply that
-differs. An exercise's diagnoses share ``BUDGET_S`` of grader time; past it, plain messages.
+differs; none where the code raised NotImplementedError (a stub's function: a known mistake is
+a whole variant of the reference, unless one of them raises it too). An exercise's diagnoses share ``BUDGET_S`` of grader time; past it, plain messages.
 """
 
 from __future__ import annotations
@@ -166,6 +169,9 @@ class Diagnoser:
         if not twins.names:
             evidence.blocked = True
             return
+        if trace.unimplemented and not twins.raise_not_implemented:
+            evidence.candidates = set()  # a stub's function: no known mistake leaves one unwritten
+            return
         after = Before(None)
         started = time.perf_counter()
         try:
@@ -202,10 +208,8 @@ class Diagnoser:
             if self._run_test(item, twins, name, run, before) != failure:
                 return False
             runs.append(run)
-        loose = trace.loose | runs[0].loose
-        if len(runs) == 2:
-            loose |= value_differences(runs[0], runs[1]) or set()
-        return same_trace(trace, runs[0], loose)
+        random = (value_differences(runs[0], runs[1]) or set()) if len(runs) == 2 else set()
+        return same_trace(trace, runs[0], random)
 
     def _run_test(self, item: pytest.Function, twins: Twins, name: str, run: Trace, before: Before) -> str | None:
         """The test function once more with the mistake as ``impl``: the class of the exception it

@@ -60,6 +60,11 @@ class Twins:
     def names(self) -> list[str]:
         return list(self.mistakes)
 
+    @property
+    def raise_not_implemented(self) -> bool:
+        """Whether any of them can raise NotImplementedError itself (else a stub matches none)."""
+        return any("NotImplementedError" in m.source for m in self.mistakes.values())
+
     def get(self, name: str) -> LocalSubmission:
         if name not in self._loaded:
             if self._folder is None:

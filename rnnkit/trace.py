@@ -10,10 +10,11 @@ same requests and get the same replies, compared as ``rnnkit.testing`` compares 
 kit's tightest tolerances (float64: rtol 1e-10, atol 1e-12; float32: rtol 1e-5, atol 1e-6), and
 exactly for everything else (kinds, shapes, dtypes, integers, strings, exception classes).
 
-Some parts of a reply are the code's own business and are compared by kind only (the "loose"
-paths): a value the test hands back to the code unread (a cache, an object's state: an argument
-that *is* an earlier reply is recorded as a reference to it), and values a trace marks itself
-(``value_differences`` of two runs of one mistake under different torch seeds: random inits).
+Some parts of a reply are the code's own business. A value the test hands back to the code (a
+cache: an argument that *is* an earlier reply, recorded as a reference to it) is "opaque": not
+compared at all, only what the code makes of it later. Values that are random (``random``, from
+``value_differences`` of two runs of one mistake under different torch seeds: an object's initial
+parameters) are compared by kind only (type, shape, dtype).
 """
 
 from __future__ import annotations
@@ -71,10 +72,11 @@ class Trace:
     """An observer that records (and, given ``follow``, checks as it goes: ``Diverged``)."""
 
     follow: Trace | None = None
-    loose: set[Path] = field(default_factory=set)  # reply paths compared by kind only
+    opaque: set[Path] = field(default_factory=set)  # reply paths handed back to the code: not compared
     wrap: Callable[[int, Callable[[], Any]], Any] | None = None  # runs each request (seeding, say)
     events: list[Event] = field(default_factory=list)
     handles: int = 0  # objects the code handed out (their order names them)
+    unimplemented: bool = False  # a request raised NotImplementedError (a stub's function)
     _handle_ids: dict[Any, int] = field(default_factory=dict)
     _reply_ids: dict[int, Path] = field(default_factory=dict)
     _alive: list[Any] = field(default_factory=list)  # the replies themselves: their ids stay theirs
@@ -87,6 +89,7 @@ class Trace:
         except Diverged:
             raise
         except BaseException as exc:
+            self.unimplemented = self.unimplemented or isinstance(exc, NotImplementedError)
             self._record(Event(asked, Node(f"raised {type(exc).__name__}")))
             raise
         self._alive.append(value)
@@ -98,7 +101,7 @@ class Trace:
         if self.follow is not None:
             index = len(self.events) - 1
             if index >= len(self.follow.events) or not same_event(event, self.follow.events[index], index,
-                                                                  self.follow.loose):
+                                                                  self.follow.opaque, set()):
                 raise Diverged(index)
 
     # -- values as nodes ------------------------------------------------------------------
@@ -106,7 +109,7 @@ class Trace:
         """``path``: where the value sits in a reply (its parts are registered), None in a request."""
         if path is None and id(value) in self._reply_ids and _registrable(value):
             where = self._reply_ids[id(value)]
-            self.loose.add(where)  # handed back unread: the code's own state
+            self.opaque.add(where)  # handed back: the code's own state
             return Node("reply", where)
         if path is not None and _registrable(value):
             self._reply_ids.setdefault(id(value), path)
@@ -133,7 +136,7 @@ class Trace:
         if isinstance(value, (tuple, list)):
             return Node(type(value).__name__, None, self._items(enumerate(value), path))
         if isinstance(value, dict):
-            return Node("dict", None, self._items(((str(k), v) for k, v in sorted(value.items(), key=str)), path))
+            return Node("dict", None, self._items(sorted(((str(k), v) for k, v in value.items()), key=_first), path))
         if isinstance(value, RemoteHandle):
             return Node(f"handle {value.cls_name} #{self._handle_number(value)}")
         if isinstance(value, wire.FunctionRef):
@@ -198,27 +201,33 @@ def _close_arrays(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> boo
         return bool(np.all(gap <= atol + rtol * np.maximum(np.abs(a[finite]), np.abs(b[finite]))))
 
 
-def differences(a: Node, b: Node, path: Path, loose: set[Path], values: bool = True) -> Iterator[tuple[Path, bool]]:
-    """(path, structural) of every place where two nodes differ; under a loose path only kinds count."""
-    values = values and path not in loose
+def differences(a: Node, b: Node, path: Path, opaque: set[Path], random: set[Path],
+                values: bool = True) -> Iterator[tuple[Path, bool]]:
+    """(path, structural) of every place where two nodes differ: nothing under an opaque path,
+    only kinds under a random one."""
+    if path in opaque:
+        return
+    values = values and path not in random
     if a.kind != b.kind or len(a.items) != len(b.items) or [k for k, _ in a.items] != [k for k, _ in b.items]:
         yield path, True
         return
     if values and not close(a.value, b.value, a.kind):
         yield path, False
     for (key, x), (_, y) in zip(a.items, b.items, strict=True):
-        yield from differences(x, y, (*path, key), loose, values)
+        yield from differences(x, y, (*path, key), opaque, random, values)
 
 
-def same_event(a: Event, b: Event, index: int, loose: set[Path]) -> bool:
-    requests = differences(a.request, b.request, ("request", index), set())
-    replies = differences(a.reply, b.reply, (index,), loose)
+def same_event(a: Event, b: Event, index: int, opaque: set[Path], random: set[Path]) -> bool:
+    requests = differences(a.request, b.request, ("request", index), set(), set())
+    replies = differences(a.reply, b.reply, (index,), opaque, random)
     return next(requests, None) is None and next(replies, None) is None
 
 
-def same_trace(a: Trace, b: Trace, loose: set[Path]) -> bool:
+def same_trace(a: Trace, b: Trace, random: set[Path]) -> bool:
+    """The same requests and replies (what either handed back to the code is not compared)."""
+    opaque = a.opaque | b.opaque
     return len(a.events) == len(b.events) and all(
-        same_event(x, y, i, loose) for i, (x, y) in enumerate(zip(a.events, b.events, strict=True)))
+        same_event(x, y, i, opaque, random) for i, (x, y) in enumerate(zip(a.events, b.events, strict=True)))
 
 
 def value_differences(a: Trace, b: Trace) -> set[Path] | None:
@@ -228,10 +237,14 @@ def value_differences(a: Trace, b: Trace) -> set[Path] | None:
         return None
     found: set[Path] = set()
     for i, (x, y) in enumerate(zip(a.events, b.events, strict=True)):
-        if next(differences(x.request, y.request, ("request", i), set()), None) is not None:
+        if next(differences(x.request, y.request, ("request", i), set(), set()), None) is not None:
             return None
-        for where, structural in differences(x.reply, y.reply, (i,), set()):
+        for where, structural in differences(x.reply, y.reply, (i,), a.opaque | b.opaque, set()):
             if structural:
                 return None
             found.add(where)
     return found
+
+
+def _first(pair: tuple[str, Any]) -> str:
+    return pair[0]
