@@ -87,6 +87,20 @@ class Before:
         random.setstate(self.states[2])
 
 
+@dataclass
+class Failure:
+    """A failed exercise test, kept from its call to its teardown."""
+
+    item: pytest.Function
+    ctx: Context
+    impl: Submission
+    evidence: TaskEvidence
+    trace: Trace
+    before: Before
+    after: Before
+    exc: BaseException
+
+
 def diagnosable(exc: BaseException) -> bool:
     if isinstance(exc, (KeyboardInterrupt, SystemExit, pytest.skip.Exception, pytest.exit.Exception)):
         return False
@@ -116,6 +130,7 @@ class Diagnoser:
         self.evidence: dict[tuple[str, int], TaskEvidence] = {}
         self.mistakes: dict[str, Twins] = {}
         self.spent: dict[str, float] = {}
+        self.pending: Failure | None = None
 
     # -- hooks ----------------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True)
@@ -132,11 +147,21 @@ class Diagnoser:
         try:
             return (yield)
         except BaseException as exc:
-            impl.observer = None
-            self._failed(item, ctx, impl, evidence, trace, before, exc)
+            # Examined at teardown (fixtures still there), so the test's duration is its own.
+            self.pending = Failure(item, ctx, impl, evidence, trace, before, Before(None), exc)
             raise
         finally:
             impl.observer = None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_teardown(self, item: pytest.Item, nextitem: pytest.Item | None) -> None:
+        failure, self.pending = self.pending, None
+        if failure is not None and failure.item is item:
+            self._failed(failure)
+        ctx = self.context_of(item)
+        following = self.context_of(nextitem) if nextitem is not None else None
+        if ctx is not None and ctx.meta.id in self.mistakes and (following is None or following.meta.id != ctx.meta.id):
+            self.mistakes[ctx.meta.id].close()  # the exercise's last test: its mistakes' arenas and files go
 
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]) -> None:
         ctx, task = self.context_of(item), self.task_of(item)
@@ -158,21 +183,21 @@ class Diagnoser:
         return Diagnosis(mistake.name, mistake.why, mistake.shown)
 
     # -- examining a failed test -------------------------------------------------------------
-    def _failed(self, item: pytest.Function, ctx: Context, impl: Submission, evidence: TaskEvidence,
-                trace: Trace, before: Before, exc: BaseException) -> None:
+    def _failed(self, failure: Failure) -> None:
+        item, ctx, evidence, trace, before, exc = (failure.item, failure.ctx, failure.evidence, failure.trace,
+                                                   failure.before, failure.exc)
         if evidence.blocked or evidence.candidates == set():
             return
         if not diagnosable(exc):
             evidence.blocked = True
             return
-        twins = self._twins(ctx, impl)
+        twins = self._twins(ctx, failure.impl)
         if not twins.names:
             evidence.blocked = True
             return
         if trace.unimplemented and not twins.raise_not_implemented:
             evidence.candidates = set()  # a stub's function: no known mistake leaves one unwritten
             return
-        after = Before(None)
         started = time.perf_counter()
         try:
             names = twins.names if evidence.candidates is None else sorted(evidence.candidates)
@@ -187,7 +212,7 @@ class Diagnoser:
         except Exception:  # noqa: BLE001 - a diagnosis must never change a grade
             evidence.blocked = True
         finally:
-            after.restore()
+            failure.after.restore()  # the generators as the real run left them, for the tests that follow
             self.spent[ctx.meta.id] = self.spent.get(ctx.meta.id, 0.0) + time.perf_counter() - started
 
     def _twins(self, ctx: Context, impl: Submission) -> Twins:

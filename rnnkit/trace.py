@@ -20,7 +20,7 @@ parameters) are compared by kind only (type, shape, dtype).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,7 +115,7 @@ class Trace:
             self._reply_ids.setdefault(id(value), path)
         return self._plain(value, path)
 
-    def _items(self, pairs: Iterator[tuple[Any, Any]], path: Path | None) -> tuple[tuple[Any, Node], ...]:
+    def _items(self, pairs: Iterable[tuple[Any, Any]], path: Path | None) -> tuple[tuple[Any, Node], ...]:
         return tuple((k, self._node(v, None if path is None else (*path, k))) for k, v in pairs)
 
     def _plain(self, value: Any, path: Path | None) -> Node:

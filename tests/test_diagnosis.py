@@ -7,7 +7,9 @@ The minikit's mutants: ``subtracts`` (add: a - b), ``adds_k`` (scale: a + k), ``
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -141,3 +143,28 @@ def test_sentences_kept_from_students(minikit_root: Path, tmp_path: Path) -> Non
     add, scale = public.exercises[exercise_id(1)].tasks
     assert add.diagnosis is not None and add.message.endswith(PREFIX + "a - b instead of a + b")
     assert scale.status == "failed" and scale.diagnosis is None and PREFIX not in scale.message
+
+
+def test_the_commands_show_it(rnnkit_cli: Path, minikit_root: Path, tmp_path: Path) -> None:
+    """`rnnkit grade` (table and JSON), `rnnkit check` (public tests) and `rnnkit dev check -v`."""
+    root = tmp_path / "kit"
+    shutil.copytree(minikit_root, root)
+    env = {**os.environ, "RNNKIT_KIT": str(root), "COLUMNS": "400"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(rnnkit_cli), *args], capture_output=True, text=True, env=env, timeout=600)
+
+    folder = write_submission(tmp_path / "sub", {1: CASES[1][0]})
+    graded = run("grade", str(folder), "--exercises", "q001", "--out", str(tmp_path / "r.json"))
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    assert "task 1: add(a, b) differs from the reference" in graded.stdout
+    assert f"{PREFIX}a - b instead of a + b" in graded.stdout
+    validate(json.loads((tmp_path / "r.json").read_text()))
+
+    (root / "exercises" / MODULE / exercise_id(2) / f"{exercise_id(2)}.py").write_text(CASES[2][0])
+    checked = run("check", "q002")
+    assert checked.returncode == 1 and f"{PREFIX}a + k instead of k * a" in checked.stdout, checked.stdout
+
+    dev = run("dev", "check", "--exercises", "q001", "-v")
+    assert dev.returncode == 0, dev.stdout
+    assert "mutant subtracts caught by task(s) [1]; diagnosed as itself on task(s) [1]" in dev.stdout
