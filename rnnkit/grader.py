@@ -40,6 +40,7 @@ class RunOptions:
     progress: Any = None  # an object with start(total), advance(nodeid, outcome), stop()
     # Trusted local mode only: exercise id -> an already loaded module (a notebook's namespace).
     modules: dict[str, types.ModuleType] = field(default_factory=dict)
+    plugins: list[Any] = field(default_factory=list)  # more pytest plugin objects (benchmarks, tests)
 
 
 class LoadedModules:
@@ -109,6 +110,7 @@ def _run(kit: Kit, test_files: list[Path], submission: Path | None, options: Run
         plugins: list[Any] = [progress]
         if options.modules:
             plugins.append(LoadedModules(options.modules))
+        plugins += options.plugins
         try:
             code = pytest.main(args, plugins=plugins)
         finally:

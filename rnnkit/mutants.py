@@ -14,6 +14,9 @@ Each ``find`` must occur exactly once in the solution, so a patch cannot silentl
 
 Alternatives are whole files instead of patches: ``autograder/NN_module/alternatives/qNNN_slug/<name>.py``,
 independent solutions by someone who never read the reference (graded like equivalents).
+A failed task whose values equal one mutant's quotes its ``why`` to the student (rnnkit.diagnosis).
+``show_students = false`` (top level: the file's default; or per mutant) keeps a sentence out of
+everything students read; the results still name the mutant for the instructor.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class Mutant:
     name: str
     why: str
     patches: tuple[Patch, ...]
+    show_students: bool = True  # the why may be shown to students (diagnosis of a failed task)
 
     def apply(self, solution: str, where: str = "solution") -> str:
         """The mutated solution source (markers removed: a runnable student file)."""
@@ -52,20 +56,23 @@ class Mutant:
         return strip_markers(text)
 
 
-def _variants(raw: dict[str, object], table: str, path: Path) -> list[Mutant]:
+def _variants(raw: dict[str, object], table: str, path: Path, shown: bool = True) -> list[Mutant]:
     entries = raw.get(table, [])
     if not isinstance(entries, list):
         raise MutantError(f"{path}: {table} must be an array of tables ([[{table}]])")
     variants = []
     for i, entry in enumerate(entries):
-        if not isinstance(entry, dict) or set(entry) != {"name", "why", "patches"}:
-            raise MutantError(f"{path}: {table}[{i}] needs exactly name, why and patches")
+        if not isinstance(entry, dict) or set(entry) - {"show_students"} != {"name", "why", "patches"}:
+            raise MutantError(f"{path}: {table}[{i}] needs exactly name, why and patches (and may say show_students)")
+        if not isinstance(entry.get("show_students", shown), bool):
+            raise MutantError(f"{path}: {table}[{i}].show_students must be true or false")
         patches = entry["patches"]
         if not isinstance(patches, list) or not patches or any(
                 not isinstance(p, dict) or set(p) != {"find", "replace"} for p in patches):
             raise MutantError(f"{path}: {table}[{i}].patches must be a list of {{find, replace}}")
         variants.append(Mutant(str(entry["name"]), str(entry["why"]),
-                               tuple(Patch(str(p["find"]), str(p["replace"])) for p in patches)))
+                               tuple(Patch(str(p["find"]), str(p["replace"])) for p in patches),
+                               bool(entry.get("show_students", shown))))
     return variants
 
 
@@ -75,9 +82,12 @@ def load_variants(path: Path) -> tuple[list[Mutant], list[Mutant]]:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise MutantError(f"{path}: {exc}") from exc
-    if set(raw) - {"mutants", "equivalents"}:
-        raise MutantError(f"{path}: only [[mutants]] and [[equivalents]] tables are allowed")
-    mutants, equivalents = _variants(raw, "mutants", path), _variants(raw, "equivalents", path)
+    if set(raw) - {"mutants", "equivalents", "show_students"}:
+        raise MutantError(f"{path}: only [[mutants]] and [[equivalents]] tables (and show_students) are allowed")
+    shown = raw.get("show_students", True)
+    if not isinstance(shown, bool):
+        raise MutantError(f"{path}: show_students must be true or false")
+    mutants, equivalents = _variants(raw, "mutants", path, shown), _variants(raw, "equivalents", path)
     names = [m.name for m in mutants + equivalents]
     if len(set(names)) != len(names):
         raise MutantError(f"{path}: variant names must be unique")

@@ -18,7 +18,16 @@ from __future__ import annotations
 
 import pytest
 
-from rnnkit.grading.context import ExerciseContext, exercise_of, parameter_names, zygote_flavor
+from rnnkit.diagnosis import PLUGIN_NAME as DIAGNOSIS_PLUGIN
+from rnnkit.diagnosis import Diagnoser
+from rnnkit.grading.context import (
+    ExerciseContext,
+    context_of,
+    exercise_of,
+    parameter_names,
+    task_of,
+    zygote_flavor,
+)
 from rnnkit.grading.fixtures import impl, ref, rng
 from rnnkit.grading.hooks import (
     pytest_collection_modifyitems,
@@ -58,6 +67,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "task(n): the exercise task (exercise.toml [[tasks]] id) a test counts for")
     config.stash[STASH] = GradingSession(config)
+    config.pluginmanager.register(Diagnoser(context_of, task_of), DIAGNOSIS_PLUGIN)  # known mistakes behind failures
     if not config.pluginmanager.hasplugin("terminal"):
         # Graded runs (rnnkit.grader) show no pytest output: pytest still formats a traceback for
         # every failure, and its default style re-parses source for each frame (half of a stub's

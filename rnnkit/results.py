@@ -4,8 +4,13 @@
      "versions": {...}, "started_at": iso, "duration_s": float,
      "exercises": {exercise_id: {"title", "points", "max_points", "flags": [str],
                                  "tasks": [{"task", "name", "status", "points", "max_points",
-                                            "message", "stdout", "duration_s"}]}},
+                                            "message", "stdout", "duration_s",
+                                            "diagnosis"?: {"mutant", "why", "shown"}}]}},
      "total": {"points", "max_points"}}
+
+``diagnosis`` (optional, only on a task that did not pass): the one known mistake of the exercise
+(``autograder/NN_module/qNNN_slug.mutants.toml``) whose values the submission's equal on that
+task's failing tests (see ``rnnkit.diagnosis``); ``shown`` says whether the message quotes it.
 """
 
 from __future__ import annotations
@@ -32,6 +37,15 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 20] + " [... truncated]"
 
 
+@dataclass(frozen=True)
+class Diagnosis:
+    """A known mistake a failed task's values match: the mutant's name and its own sentence."""
+
+    mutant: str
+    why: str
+    shown: bool = True  # False: the sentence may not be shown to students (mutants.toml)
+
+
 @dataclass
 class TaskResult:
     task: int
@@ -42,6 +56,18 @@ class TaskResult:
     message: str = ""
     stdout: str = ""
     duration_s: float = 0.0
+    diagnosis: Diagnosis | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        raw = asdict(self)
+        if self.diagnosis is None:
+            del raw["diagnosis"]  # optional: documents without diagnoses look as they always did
+        return raw
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> TaskResult:
+        found = raw.get("diagnosis")
+        return cls(**{**raw, "diagnosis": Diagnosis(**found) if found is not None else None})
 
 
 @dataclass
@@ -92,7 +118,7 @@ class Results:
             "started_at": self.started_at, "duration_s": round(self.duration_s, 3),
             "exercises": {
                 ex_id: {"title": ex.title, "points": ex.points, "max_points": ex.max_points,
-                        "flags": ex.flags, "tasks": [asdict(t) for t in ex.tasks]}
+                        "flags": ex.flags, "tasks": [t.to_dict() for t in ex.tasks]}
                 for ex_id, ex in self.exercises.items()
             },
             "total": {"points": self.points, "max_points": self.max_points},
@@ -108,7 +134,7 @@ class Results:
     def from_dict(cls, raw: dict[str, Any]) -> Results:
         validate(raw)
         exercises = {
-            ex_id: ExerciseResult(ex["title"], [TaskResult(**t) for t in ex["tasks"]], list(ex["flags"]))
+            ex_id: ExerciseResult(ex["title"], [TaskResult.from_dict(t) for t in ex["tasks"]], list(ex["flags"]))
             for ex_id, ex in raw["exercises"].items()
         }
         return cls(raw["submission"], raw["seed"], list(raw["isolation"]), dict(raw["versions"]),
@@ -124,6 +150,7 @@ class Results:
         return cls.from_dict(raw)
 
 
+OPTIONAL_TASK_KEYS = frozenset({"diagnosis"})
 _TASK_TYPES: dict[str, type | tuple[type, ...]] = {
     "task": int, "name": str, "status": str, "points": (int, float), "max_points": (int, float),
     "message": str, "stdout": str, "duration_s": (int, float)}
@@ -149,13 +176,16 @@ def validate(raw: Any) -> None:
               f"{ex_id}: flags must be a list of strings")
         points = max_points = 0.0
         for t in ex["tasks"]:
-            _need(isinstance(t, dict) and set(t) == set(TaskResult.__dataclass_fields__), f"{ex_id}: bad task keys")
+            _need(isinstance(t, dict) and set(_TASK_TYPES) <= set(t) <= set(_TASK_TYPES) | OPTIONAL_TASK_KEYS,
+                  f"{ex_id}: bad task keys")
             for key, expected in _TASK_TYPES.items():
                 _need(isinstance(t[key], expected) and not isinstance(t[key], bool),
                       f"{ex_id}: task {key} has the wrong type")
             _need(t["status"] in STATUSES, f"{ex_id}: unknown status {t['status']!r}")
             _need(0 <= t["points"] <= t["max_points"], f"{ex_id}: task points out of range")
             _need((t["status"] == "passed") == (t["points"] == t["max_points"] > 0), f"{ex_id}: points do not match status")
+            if "diagnosis" in t:
+                _validate_diagnosis(t["diagnosis"], t["status"], ex_id)
             points += t["points"]
             max_points += t["max_points"]
         _need(isinstance(ex.get("points"), (int, float)) and isinstance(ex.get("max_points"), (int, float)),
@@ -169,3 +199,11 @@ def validate(raw: Any) -> None:
           "total must hold numbers")
     _need(abs(total["points"] - total_points) < 1e-9 and abs(total["max_points"] - total_max) < 1e-9,
           "total does not add up")
+
+
+def _validate_diagnosis(found: Any, status: str, ex_id: str) -> None:
+    _need(isinstance(found, dict) and set(found) == set(Diagnosis.__dataclass_fields__),
+          f"{ex_id}: a diagnosis needs exactly mutant, why and shown")
+    _need(isinstance(found["mutant"], str) and isinstance(found["why"], str) and isinstance(found["shown"], bool),
+          f"{ex_id}: a diagnosis holds two strings and a bool")
+    _need(status != "passed", f"{ex_id}: a passed task has no diagnosis")

@@ -14,6 +14,7 @@ import contextlib
 import csv
 import datetime as dt
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -147,6 +148,13 @@ def test_report_and_exports(course_run: dict) -> None:
     report = course_run["report"]
     html = report.html.read_text(encoding="utf-8")
     assert "data:image/png;base64," in html
+    # the partial student's two known mistakes, diagnosed (rnnkit.diagnosis) and counted
+    mistakes = html[html.index("Most common mistakes"):html.index("Most common failure messages")]
+    for mutant in PARTIAL_MUTANTS.values():
+        assert re.search(rf"{mutant}</span></td><td class=num>1</td>", mistakes), mistakes
+    course: Course = course_run["course"]
+    feedback = (course.feedback_dir("partial", ASSIGNMENT) / "q021_lstm_step_forward.html").read_text(encoding="utf-8")
+    assert "your result matches a known mistake: writes the gates with 1 / (1 + exp(-a))" in feedback
     assert report.nbgrader_csv.is_file() and report.canvas_csv.is_file()
     rows = list(csv.reader(report.canvas_csv.open()))
     assert rows[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]

@@ -24,8 +24,9 @@ from rnnkit.course.classresults import load_class_results
 from rnnkit.course.coursedir import Course, CourseUsageError, init_course
 from rnnkit.course.feedback import write_feedback
 from rnnkit.course.report import report_page, write_canvas_csv, write_report
+from rnnkit.diagnosis import with_diagnosis
 from rnnkit.kit import Kit
-from rnnkit.results import ExerciseResult, Results, TaskResult
+from rnnkit.results import Diagnosis, ExerciseResult, Results, TaskResult
 
 # nbgrader's own update_or_create_submission trips this SQLAlchemy warning; it is not ours to fix
 pytestmark = pytest.mark.filterwarnings("ignore:Object of type <Submitted:sqlalchemy.exc.SAWarning")
@@ -59,6 +60,11 @@ OUTCOMES: dict[str, Outcomes] = {
     "fay": {("q001_lstm_layer_forward", 2): ("failed", "h_T differs from h_all[:, -1]", "")},
     "gus": {("q001_lstm_layer_forward", 2): ("failed", RARE, "")},
 }
+# Known mistakes the grader diagnosed (rnnkit.diagnosis): in the results, and in the messages
+TIME_MAJOR = Diagnosis("time_major_output", "stacks the hidden states along axis 0 <not> (N, T, H)")
+DIAGNOSES = {("carol", "q001_lstm_layer_forward", 2): TIME_MAJOR, ("dan", "q001_lstm_layer_forward", 2): TIME_MAJOR,
+             ("fay", "q001_lstm_layer_forward", 2): Diagnosis("h_T_is_first_step", "returns the first step as h_T"),
+             ("carol", "q021_lstm_step_forward", 1): Diagnosis("gate_order_ifog", "secret sentence", shown=False)}
 LATE = {"bob": {"penalty": 2.5, "late_by_s": 90_000.0}}
 # carol was graded where namespaces were refused: her code could have read the kit, so what it
 # printed stays out of her feedback.
@@ -76,8 +82,9 @@ def make_results(kit: Kit, student: str, outcomes: Outcomes) -> Results:
         tasks = []
         for t in exercise.meta.tasks:
             status, message, stdout = outcomes.get((exercise.id, t.id), ("passed", "", ""))
+            diagnosis = DIAGNOSES.get((student, exercise.id, t.id))
             tasks.append(TaskResult(t.id, t.name, status, t.points if status == "passed" else 0, t.points,
-                                    message, stdout, 0.1))
+                                    with_diagnosis(message, diagnosis), stdout, 0.1, diagnosis))
         flags = [FLAG] if student == "bob" and exercise.id == "q001_lstm_layer_forward" else []
         exercises[exercise.id] = ExerciseResult(exercise.meta.title, tasks, flags)
     isolation = FALLBACK if student in GRADED_WITHOUT_NAMESPACES else ["process", "namespaces", "private-root", "rlimits"]
@@ -193,6 +200,10 @@ def test_feedback_pages(graded: Fixture, caplog: pytest.LogCaptureFixture) -> No
     carol_q021 = (course.feedback_dir("carol", ASSIGNMENT) / "q021_lstm_step_forward.html").read_text(encoding="utf-8")
     assert "debug" not in carol_q021 and "What your code printed is not shown for this grading run." in carol_q021
     assert not (course.feedback_dir("carol", ASSIGNMENT) / "timestamp.txt").exists()
+    # a diagnosed task says which known mistake it is, in the mutant's words; a hidden sentence never shows
+    carol_q001 = (course.feedback_dir("carol", ASSIGNMENT) / "q001_lstm_layer_forward.html").read_text(encoding="utf-8")
+    assert f"h_all is time-major; your result matches a known mistake: {html_escaped(TIME_MAJOR.why)}" in carol_q001
+    assert "secret sentence" not in carol_q021 and html_escaped(SHAPE) in carol_q021
     assert any("carol has no timestamp.txt" in r.getMessage() for r in caplog.records)
 
 
@@ -217,8 +228,15 @@ def test_class_report(graded: Fixture) -> None:
     assert f"<td class=num>2</td><td><code>{html_escaped(SHAPE)}</code>" in report
     assert "h_all is time-major" in report and "h_T differs" in report and RARE not in report
     q001_task2 = report.index("<code>q001_lstm_layer_forward</code> task 2")
-    assert "<td class=num>2</td><td><code>h_all is time-major</code>" in report
+    time_major = html_escaped(with_diagnosis("h_all is time-major", TIME_MAJOR))  # diagnosed: the sentence is part of it
+    assert f"<td class=num>2</td><td><code>{time_major}</code>" in report
     assert report.index("h_all is time-major", q001_task2) < report.index("import torch is not allowed", q001_task2)
+    # the most common known mistakes: by students, escaped, the hidden sentence too (instructors only)
+    mistakes = report[report.index("Most common mistakes"):report.index("Most common failure messages")]
+    assert mistakes.index("time_major_output") < mistakes.index("h_T_is_first_step") < mistakes.index("gate_order_ifog")
+    assert f"{html_escaped(TIME_MAJOR.why)}<br>" in mistakes and "<not>" not in mistakes
+    assert re.search(r"time_major_output</span></td><td class=num>2</td><td>2</td>", mistakes), mistakes
+    assert re.search(r"h_T_is_first_step</span></td><td class=num>1</td>", mistakes)
     # incidents: bob's time-out, crash, forbidden tasks and the flag, escaped
     assert "the call did not return within 10 s" in report and "signal 11" in report
     assert "&lt;img src=x onerror=&quot;alert(2)&quot;&gt;" in report

@@ -1,7 +1,8 @@
 """The class report of one assignment, written into ``COURSE/rnnkit/<assignment>/``:
 
     report.html   one self-contained page: summary, plots (embedded PNG), pass rates, the most
-                  common failure messages, time-outs / crashes / forbidden code, scores per student
+                  common mistakes (failed tasks diagnosed as a known mistake, rnnkit.diagnosis),
+                  the most common failure messages, time-outs / crashes / forbidden code, scores
     grades.csv    nbgrader's own export of the gradebook (the real ``nbgrader export``)
     canvas.csv    the Canvas gradebook import layout, final scores after late penalties
 
@@ -24,6 +25,7 @@ from rnnkit.course.coursedir import Course, CourseError, run_nbgrader
 from rnnkit.course.pages import Cell, Raw, badge, duration, el, esc, num, page, table
 
 TOP_MESSAGES = 3
+TOP_MISTAKES = 10
 CANVAS_ID_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 
 
@@ -86,6 +88,27 @@ def _failure_rows(klass: ClassResults) -> list[list[Cell]]:
                 rows.append([label, str(count), el("code", message)])
                 label = ""  # the task is named once, on its most common message
     return rows
+
+
+def _mistake_rows(klass: ClassResults) -> list[list[Cell]]:
+    """Known mistakes by how many students made them (a student counts once per exercise)."""
+    students: Counter[tuple[str, str]] = Counter()
+    why: dict[tuple[str, str], str] = {}
+    tasks: dict[tuple[str, str], set[int]] = {}
+    for student in klass.students:
+        for exercise_id in klass.exercise_ids:
+            ex = student.results.exercises.get(exercise_id)
+            diagnosed = [t for t in (ex.tasks if ex else []) if t.diagnosis is not None]
+            for mutant in {t.diagnosis.mutant for t in diagnosed if t.diagnosis}:
+                students[exercise_id, mutant] += 1
+            for t in diagnosed:
+                if t.diagnosis is not None:
+                    why[exercise_id, t.diagnosis.mutant] = t.diagnosis.why
+                    tasks.setdefault((exercise_id, t.diagnosis.mutant), set()).add(t.task)
+    order = {e: i for i, e in enumerate(klass.exercise_ids)}
+    ranked = sorted(students.items(), key=lambda kv: (-kv[1], order[kv[0][0]], kv[0][1]))[:TOP_MISTAKES]
+    return [[el("code", key[0]), Raw(f'{esc(why[key])}<br><span class="muted">{esc(key[1])}</span>'),
+             str(count), ", ".join(str(t) for t in sorted(tasks[key]))] for key, count in ranked]
 
 
 def _incident_rows(klass: ClassResults) -> list[list[Cell]]:
@@ -157,7 +180,9 @@ def report_page(klass: ClassResults) -> str:
                  el("h2", "Pass rate per exercise and task"),
                  _image("pass rate per exercise and task", plots.pass_rate_chart(_rate_rows(klass))),
                  _image("task results by status", plots.status_mix_chart(klass.exercise_ids, _status_counts(klass)))]
-    body += [el("h2", f"Most common failure messages (top {TOP_MESSAGES} per task)"),
+    body += [el("h2", f"Most common mistakes (top {TOP_MISTAKES}: failed tasks whose values match a known mistake)"),
+             table(["exercise", "mistake", "students", "tasks"], _mistake_rows(klass), numeric=[2]),
+             el("h2", f"Most common failure messages (top {TOP_MESSAGES} per task)"),
              table(["task", "count", "message"], _failure_rows(klass), numeric=[1]),
              el("h2", "Time-outs, crashes, forbidden code and grader flags"),
              table(["student", "exercise", "tasks", "flags"], _incident_rows(klass)),

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from rnnkit import __version__
+from rnnkit.diagnosis import diagnosis_of, with_diagnosis
 from rnnkit.grading.context import ExerciseContext, parameter_names, zygote_flavor
 from rnnkit.grading.scan import static_scan
 from rnnkit.guards import ANY_TORCH
@@ -130,9 +131,10 @@ class GradingSession:
         status = min((o.status for o in found), key=STATUS_PRIORITY.index)
         message = next((o.message for o in found if o.status == status), "")
         stdout = "".join(o.stdout for o in found)
+        diagnosis = diagnosis_of(self.config, ctx.meta.id, task_id, status)  # rnnkit.diagnosis
         return TaskResult(task_id, name, status, points if status == "passed" else 0, points,
-                          clip(message, MAX_MESSAGE_CHARS), clip(stdout, MAX_STDOUT_CHARS),
-                          round(sum(o.duration_s for o in found), 4))
+                          clip(with_diagnosis(message, diagnosis), MAX_MESSAGE_CHARS), clip(stdout, MAX_STDOUT_CHARS),
+                          round(sum(o.duration_s for o in found), 4), diagnosis)
 
     def results(self) -> Results:
         exercises: dict[str, ExerciseResult] = {}

@@ -11,9 +11,10 @@ student-safe errors.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
 import numpy as np
 import torch
@@ -55,11 +56,19 @@ class SubmissionSpec:
                                 default_dtype=self.default_dtype)
 
 
+class CallObserver(Protocol):
+    """Sees every request a test makes of the submission (rnnkit.trace records them): ``run``
+    performs it; the observer returns its value or lets its exception through."""
+
+    def observe(self, kind: str, request: tuple[Any, ...], run: Callable[[], Any]) -> Any: ...
+
+
 class Submission:
     """Shared logic: building requests, turning replies into values or student-safe errors."""
 
     def __init__(self, spec: SubmissionSpec, static_violation: str | None = None) -> None:
         self.spec = spec
+        self.observer: CallObserver | None = None
         self.generation = 0
         self.isolation: list[str] = []
         self.child_uid: int | None = None  # the uid the submission ran as, read from the host's /proc
@@ -130,6 +139,13 @@ class Submission:
 
     def call(self, target: Any, method: str | None, args: tuple[Any, ...], kwargs: dict[str, Any],
              opts: CallOpts, label: str | None = None, with_args: bool = False) -> Any:
+        if self.observer is None:
+            return self._call(target, method, args, kwargs, opts, label, with_args)
+        return self.observer.observe("call", (target, method, args, kwargs, opts),
+                                     lambda: self._call(target, method, args, kwargs, opts, label, with_args))
+
+    def _call(self, target: Any, method: str | None, args: tuple[Any, ...], kwargs: dict[str, Any],
+              opts: CallOpts, label: str | None, with_args: bool) -> Any:
         label = label or (target.cls_name if isinstance(target, RemoteHandle) else str(method))
         self._require_defined([target])
         plain_args, plain_kwargs = [self._arg(a) for a in args], {k: self._arg(v) for k, v in kwargs.items()}
@@ -152,19 +168,24 @@ class Submission:
         return reply.get("value")
 
     def getattr(self, handle: RemoteHandle, name: str) -> Any:
-        message = {"op": "getattr", "target": handle.ref, "name": name}
-        return self._checked(message, f"{handle.cls_name}.{name}", self.spec.call_timeout_s).get("value")
+        def run() -> Any:
+            message = {"op": "getattr", "target": handle.ref, "name": name}
+            return self._checked(message, f"{handle.cls_name}.{name}", self.spec.call_timeout_s).get("value")
+        return run() if self.observer is None else self.observer.observe("getattr", (handle, name), run)
 
     def probe(self, name: str, *args: Any, **kwargs: Any) -> Any:
         """Run a fixed rnnkit probe (``rnnkit.probes``) in the submission's process; its first
         argument is usually the submission's object or function under test (messages name it)."""
         self._require_defined(list(args) + list(kwargs.values()))
-        message = {"op": "probe", "name": name, "args": [self._arg(a) for a in args],
-                   "kwargs": {k: self._arg(v) for k, v in kwargs.items()}, "opts": asdict(CallOpts())}
-        first = args[0] if args else None
-        label = (first.cls_name if isinstance(first, RemoteHandle)
-                 else first.name if isinstance(first, wire.FunctionRef) else name)
-        return self._checked(message, label, self.spec.call_timeout_s).get("value")
+
+        def run() -> Any:
+            message = {"op": "probe", "name": name, "args": [self._arg(a) for a in args],
+                       "kwargs": {k: self._arg(v) for k, v in kwargs.items()}, "opts": asdict(CallOpts())}
+            first = args[0] if args else None
+            label = (first.cls_name if isinstance(first, RemoteHandle)
+                     else first.name if isinstance(first, wire.FunctionRef) else name)
+            return self._checked(message, label, self.spec.call_timeout_s).get("value")
+        return run() if self.observer is None else self.observer.observe("probe", (name, args, kwargs), run)
 
     def function(self, name: str) -> wire.FunctionRef:
         """Pass a submission function as an argument (to a probe, say)."""
