@@ -403,3 +403,16 @@ def test_objects_made_through_values_only_keep_the_check_off(tmp_path: Path) -> 
             values.checked.Doubler()(np.ones(2))  # the hygiene task's path keeps the check
     finally:
         sub.close()
+
+
+def test_a_numpy_generator_comes_back_as_a_value_from_a_numpy_only_child(tmp_path: Path) -> None:
+    path = tmp_path / "q900_probe.py"
+    path.write_text("def draw(x, rng):\n    return rng.choice(x, size=3)\n")
+    sub = SandboxedSubmission(SubmissionSpec("q900_probe", path), shared_zygote(flavor="numpy"))
+    try:
+        mine = np.random.default_rng(5)
+        got, (_, after) = sub.draw.inplace(np.arange(10), np.random.default_rng(5))
+        assert np.array_equal(got, mine.choice(np.arange(10), size=3))
+        assert isinstance(after, np.random.Generator) and after.bit_generator.state == mine.bit_generator.state
+    finally:
+        sub.close()

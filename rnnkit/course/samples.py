@@ -53,6 +53,8 @@ def solution_for(kind: str, exercise: Exercise, index: int, mutant: str | None =
         return chosen.apply(solution, exercise.solution_path.name)
     if kind == "infinite_loop":
         return strip_markers(solution) + HANG
+    if kind == "stub":
+        return exercise.stub_path.read_text(encoding="utf-8")  # handed in untouched
     if kind == "tamper":
         return exercise.stub_path.read_text(encoding="utf-8") + TAMPER
     return strip_markers(solution)

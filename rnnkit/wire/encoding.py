@@ -66,15 +66,13 @@ class _Encoder:
                 return {"__s": self.buffer(np.asarray(obj).tobytes()), "dtype": name}
         elif t is ArenaRef:
             return {"__A": [obj.offset, obj.nbytes], "dtype": obj.dtype, "shape": list(obj.shape), "lib": obj.lib}
-        elif torch is None:
-            pass  # no torch values in a numpy-only child
-        elif t is torch.Generator:
-            return {"__G": self.buffer(obj.get_state().numpy().tobytes())}
         elif t is np.random.Generator and type(obj.bit_generator) is np.random.PCG64:
             return {"__R": _json_safe_ints(obj.bit_generator.state)}
+        elif torch is not None and t is torch.Generator:  # (no torch values in a numpy-only child)
+            return {"__G": self.buffer(obj.get_state().numpy().tobytes())}
         elif t is ModuleState:
             return self._module(obj, depth)
-        elif isinstance(obj, torch.nn.Module) and MODULE_CLASSES.get(t.__name__) is t:
+        elif torch is not None and isinstance(obj, torch.nn.Module) and MODULE_CLASSES.get(t.__name__) is t:
             return self._module(ModuleState.of(obj), depth)
         elif t is FunctionRef:
             return {"__f": obj.name}
