@@ -41,6 +41,7 @@ import torch
 
 from rnnkit.errors import SubmissionProblem
 from rnnkit.exercise import ExerciseMeta
+from rnnkit.fair import ValuesOnly
 from rnnkit.mistakes import Twins, known_mistakes
 from rnnkit.results import MAX_MESSAGE_CHARS, Diagnosis, ExerciseResult, clip
 from rnnkit.sandbox.submission import Submission
@@ -85,6 +86,11 @@ class Before:
         torch.set_rng_state(self.states[0])
         np.random.set_state(self.states[1])
         random.setstate(self.states[2])
+
+
+def _submission(impl: Any) -> Any:
+    """The Submission behind a test's impl (a module's ``ValuesOnly(impl)`` fixture wraps it)."""
+    return impl.checked if isinstance(impl, ValuesOnly) else impl
 
 
 @dataclass
@@ -136,7 +142,7 @@ class Diagnoser:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
         ctx, task = self.context_of(item), self.task_of(item)
-        impl = getattr(item, "funcargs", {}).get("impl")
+        impl = _submission(getattr(item, "funcargs", {}).get("impl"))
         if ctx is None or task is None or not isinstance(impl, Submission) or not isinstance(item, pytest.Function):
             return (yield)
         evidence = self.evidence.setdefault((ctx.meta.id, task), TaskEvidence(ctx.hidden))
@@ -241,7 +247,8 @@ class Diagnoser:
         fails with (None when it passes or leaves the submission's trace)."""
         twin = twins.get(name)
         args = {arg: item.funcargs[arg] for arg in item._fixtureinfo.argnames}
-        args["impl"] = twin
+        # the mistake in the submission's place, wrapped as the test's own impl fixture wrapped it
+        args["impl"] = ValuesOnly(twin) if isinstance(item.funcargs.get("impl"), ValuesOnly) else twin
         if before.rng is not None and "rng" in args:
             args["rng"] = copy.deepcopy(before.rng)
         before.restore()
