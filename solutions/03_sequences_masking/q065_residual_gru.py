@@ -34,8 +34,6 @@ Two limits follow from the equations (both are exact in floating point, and grad
 Do not modify the inputs.
 """
 
-from typing import Optional
-
 import torch
 from torch import nn
 
@@ -58,7 +56,7 @@ class ResidualGRU(nn.Module):
         self.proj = nn.Linear(input_size, hidden_size, bias=False) if input_size != hidden_size else None
         ### END SOLUTION
 
-    def forward(self, x: torch.Tensor, h0: Optional[torch.Tensor] = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, x: torch.Tensor, h0: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """x (B, T, D), h0 (L, B, H) or None -> (outputs (B, T, H), h_n (L, B, H))."""
         ### BEGIN SOLUTION
         y = x

@@ -35,8 +35,6 @@ Two limits follow from the equations (both are exact in floating point, and grad
 Do not modify the inputs.
 """
 
-from typing import Optional
-
 import torch
 from torch import nn
 
@@ -53,7 +51,7 @@ class ResidualGRU(nn.Module):
         # TODO: implement ResidualGRU.__init__ (the docstring above is the spec).
         raise NotImplementedError("ResidualGRU.__init__ is not implemented yet")
 
-    def forward(self, x: torch.Tensor, h0: Optional[torch.Tensor] = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, x: torch.Tensor, h0: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """x (B, T, D), h0 (L, B, H) or None -> (outputs (B, T, H), h_n (L, B, H))."""
         # TODO: implement ResidualGRU.forward (the docstring above is the spec).
         raise NotImplementedError("ResidualGRU.forward is not implemented yet")
