@@ -33,6 +33,7 @@ class SandboxedSubmission(Submission):
         self.child: ChildProcess | None = None
         self._timed_out: set[str] = set()  # what already ran out of time (see _raw)
         self._spent_s = 0.0  # wall time of every request so far (the budget)
+        self._budget_gone = False  # a call was stopped at the budget: the clock may read a hair under it
 
     def _ensure_child(self) -> ChildProcess:
         self._raise_load_error()
@@ -74,6 +75,7 @@ class SandboxedSubmission(Submission):
             reply = child.request(message, min(timeout, left), self._resolve)
         except ChildTimeout:
             if left < timeout:
+                self._budget_gone = True
                 raise SubmissionTimeout(f"{label} was stopped: this exercise used up its {budget:g} s "
                                         f"time budget") from None
             self._timed_out.add(label)
@@ -93,7 +95,7 @@ class SandboxedSubmission(Submission):
         return reply
 
     def _check_budget(self, label: str) -> None:
-        if self._spent_s >= self.spec.budget_s:
+        if self._budget_gone or self._spent_s >= self.spec.budget_s:
             raise SubmissionTimeout(f"{label} was not called: this exercise used up its "
                                     f"{self.spec.budget_s:g} s time budget")
 

@@ -11,6 +11,7 @@ manifest in a registry, so grading does not have to trust the one that comes bac
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import json
 import random
@@ -26,8 +27,12 @@ from rnnkit.course.assignments import AssignmentError, load_assignment
 from rnnkit.kit import Exercise, Kit, KitError
 
 CANDIDATE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-TESTING_HELPERS = Path(__file__).resolve().parent.parent / "testing.py"
-SHIM_INIT = '"""A copy of rnnkit\'s public test helpers only: the public tests import rnnkit.testing."""\n'
+PACKAGE = Path(__file__).resolve().parent.parent  # rnnkit/
+# What the public tests need of rnnkit: its test helpers, and the probes that impl.probe runs (with
+# the rnnkit modules they import, found by shipped_modules).
+PUBLIC_MODULES = ("testing", "probes")
+SHIM_INIT = ('"""A copy of rnnkit\'s public test helpers and probes only: the public tests import '
+             'rnnkit.testing, and impl.probe runs rnnkit.probes."""\n')
 
 
 class TakehomeError(ValueError):
@@ -135,7 +140,32 @@ def copy_exercises(folder: Path, exercises: list[Exercise]) -> None:
             shutil.copyfile(source, target / source.name)
     (folder / "rnnkit").mkdir()
     (folder / "rnnkit" / "__init__.py").write_text(SHIM_INIT, encoding="utf-8")
-    shutil.copyfile(TESTING_HELPERS, folder / "rnnkit" / "testing.py")
+    for name in shipped_modules(PUBLIC_MODULES):
+        shutil.copyfile(PACKAGE / f"{name}.py", folder / "rnnkit" / f"{name}.py")
+
+
+def shipped_modules(roots: tuple[str, ...]) -> list[str]:
+    """``roots`` and every rnnkit module they import, transitively (top-level modules only: the
+    shipped copy has no sandbox, course or grading package, so importing one is an error here)."""
+    found: list[str] = []
+    todo = list(roots)
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        path = PACKAGE / f"{name}.py"
+        if not path.is_file():
+            raise KitError(f"rnnkit.{name} is needed by the public tests but is not a module file of rnnkit/; "
+                           "public helpers must import only top-level rnnkit modules")
+        found.append(name)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("rnnkit."):
+                todo.append(node.module.split(".", 1)[1])
+            elif isinstance(node, ast.ImportFrom) and node.module == "rnnkit":
+                todo.extend(alias.name for alias in node.names)
+            elif isinstance(node, ast.Import):
+                todo.extend(a.name.split(".", 1)[1] for a in node.names if a.name.startswith("rnnkit."))
+    return sorted(found)
 
 
 def new_kit(kit: Kit, exercises: list[Exercise], candidate: str, hours: float, out: Path,

@@ -72,11 +72,17 @@ class Call:
         return Call(self.target, self.label, self.default_dtype, {**self.opts, **opts})
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call(args, kwargs)[0]
+
+    def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, tuple[Any, ...]]:
+        """(the return value, the arguments as your code got them). Modules arrive as copies built in
+        the call's dtype, as in the grader's sandbox; arrays and tensors are yours."""
+        dtype = self.opts["dtype"] or self.default_dtype
+        args = tuple(_module_copy(a, dtype) for a in args)
         before = [_snapshot(a) for a in args] if self.opts["check_mutation"] else []
         with contextlib.ExitStack() as stack:
             if self.opts["errstate"]:
                 stack.enter_context(np.errstate(over="raise", invalid="raise", divide="raise"))
-            dtype = self.opts["dtype"] or self.default_dtype
             if dtype:
                 previous = torch.get_default_dtype()
                 torch.set_default_dtype(getattr(torch, dtype))
@@ -86,11 +92,18 @@ class Call:
         for index, (old, new) in enumerate(zip(before, args, strict=False)):
             if not _same(old, new):
                 raise AssertionError(f"{self.label} changed its input argument #{index + 1} in place; work on a copy")
-        return Handle(value, self) if isinstance(self.target, type) else value
+        return (Handle(value, self) if isinstance(self.target, type) else value), args
 
     def inplace(self, *args: Any, **kwargs: Any) -> tuple[Any, list[Any]]:
-        value = self.with_options(check_mutation=False)(*args, **kwargs)
-        return value, [ModuleState(a) if isinstance(a, torch.nn.Module) else a for a in args]
+        value, sent = self.with_options(check_mutation=False)._call(args, kwargs)
+        return value, [ModuleState(a) if isinstance(a, torch.nn.Module) else a for a in sent]
+
+
+def _module_copy(value: Any, dtype: str | None) -> Any:
+    if not isinstance(value, torch.nn.Module):
+        return value
+    module = copy.deepcopy(value)
+    return module.to(getattr(torch, dtype)) if dtype else module
 
 
 class Handle:
@@ -124,42 +137,39 @@ class Impl:
     def function(self, name: str) -> Call:
         return self.__getattr__(name)
 
-    def probe(self, name: str, target: Any, args: list[Any], upstream: list[torch.Tensor]) -> dict[str, Any]:
-        if name != "output_grads":
-            raise ValueError(f"unknown probe {name!r}")
-        fn = target._obj if isinstance(target, Handle) else target.target if isinstance(target, Call) else target
-        args = _copied(args)  # the probe works on its own copies, as it does in the grader's sandbox
-        leaves = [a for a in _tensors(args) if a.is_floating_point()]
-        for leaf in leaves:
-            leaf.requires_grad_(True)
-        params = dict(fn.named_parameters()) if isinstance(fn, torch.nn.Module) else {}
-        with torch.enable_grad():
-            outputs = _tensors(Call(fn, name, self._dtype)(*args))
-            total = sum((o * u.to(o.dtype)).sum() for o, u in zip(outputs, upstream, strict=True) if o.requires_grad)
-            wrt = leaves + list(params.values())
-            grads = list(torch.autograd.grad(total, wrt, allow_unused=True)) if isinstance(total, torch.Tensor) \
-                and total.requires_grad else [None] * len(wrt)
-        return {"outputs": [o.detach() for o in outputs],
-                "inputs": [g.detach() if g is not None else None for g in grads[: len(leaves)]],
-                "params": {n: g.detach() if g is not None else None for n, g in zip(params, grads[len(leaves):])}}
+    def probe(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Run one of rnnkit's probes (``rnnkit/probes.py``, shipped beside the tests) on copies of
+        the arguments, as the grader's sandbox does: modules are rebuilt in the exercise's dtype."""
+        from rnnkit.probes import PROBES
+
+        if name not in PROBES:
+            raise ValueError(f"unknown probe {name!r}; the probes are: {', '.join(sorted(PROBES))}")
+        dtype = getattr(torch, self._dtype) if self._dtype else None
+        args, kwargs = _copied(list(args), dtype), {k: _copied(v, dtype) for k, v in kwargs.items()}
+        with contextlib.ExitStack() as stack:
+            if dtype is not None:
+                previous = torch.get_default_dtype()
+                torch.set_default_dtype(dtype)
+                stack.callback(torch.set_default_dtype, previous)
+            return PROBES[name](*args, **kwargs)
 
 
-def _copied(value: Any) -> Any:
+def _copied(value: Any, dtype: torch.dtype | None) -> Any:
+    """What the probe gets: your functions and objects themselves, copies of tensors and modules."""
+    if isinstance(value, Call):
+        return value.target
+    if isinstance(value, Handle):
+        return value._obj
     if isinstance(value, torch.Tensor):
         return value.detach().clone()
+    if isinstance(value, torch.nn.Module):
+        module = copy.deepcopy(value)
+        return module.to(dtype) if dtype is not None else module
     if isinstance(value, (tuple, list)):
-        return type(value)(_copied(v) for v in value)
-    return value
-
-
-def _tensors(value: Any) -> list[torch.Tensor]:
-    if isinstance(value, torch.Tensor):
-        return [value]
-    if isinstance(value, (tuple, list)):
-        return [t for v in value for t in _tensors(v)]
+        return type(value)(_copied(v, dtype) for v in value)
     if isinstance(value, dict):
-        return [t for k in sorted(value) for t in _tensors(value[k])]
-    return []
+        return {k: _copied(v, dtype) for k, v in value.items()}
+    return value
 
 
 @pytest.fixture
