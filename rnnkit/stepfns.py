@@ -134,7 +134,8 @@ class Recorder:
         self.tokens: list[torch.Tensor] = []
 
     def __call__(self, tokens: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
-        self.tokens.append(tokens.detach().clone() if isinstance(tokens, torch.Tensor) else torch.empty(0))
+        copy = tokens.detach().clone(memory_format=torch.contiguous_format) if isinstance(tokens, torch.Tensor) else None
+        self.tokens.append(copy if copy is not None else torch.empty(0))
         return self.inner(tokens, state)
 
     @property

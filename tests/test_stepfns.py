@@ -129,6 +129,16 @@ def greedy(step_fn, state, bos, steps, batch):
 
 def feeds_floats(step_fn, state):
     return step_fn(torch.tensor([0.0]), state)
+
+
+def columns(step_fn, state, tgt):
+    for t in range(tgt.shape[1]):
+        _, state = step_fn(tgt[:, t], state)
+    return tgt.shape[1]
+
+
+def column_view(x, t):
+    return x[:, t]
 '''
 
 
@@ -171,3 +181,11 @@ def test_a_bad_call_of_the_model_is_the_submissions_error(sub: Submission) -> No
         sub.probe("step_fn_call", sub.function("feeds_floats"), {"kind": "table", "table": torch.zeros(2, 2)}, None)
     with pytest.raises(SubmissionRaised):
         sub.probe("step_fn_call", sub.function("feeds_floats"), {"kind": "table", "table": torch.zeros(2, 2)}, None)
+
+
+def test_strided_token_views_cross_the_wire(sub: Submission) -> None:
+    # a (1,) view with stride T counts as contiguous in torch; the wire must still send its bytes
+    out = sub.probe("step_fn_call", sub.function("columns"), {"kind": "table", "table": torch.zeros(4, 4)},
+                    None, torch.tensor([[1, 3, 2]]))
+    assert out["calls"] == 3 and [t.tolist() for t in out["tokens"]] == [[1], [3], [2]]
+    assert torch.equal(sub.column_view(torch.tensor([[5, 6, 7]]), 1), torch.tensor([6]))
