@@ -42,8 +42,8 @@ penalty is used only for this final ranking, never inside the search. Highest sc
 scores -> the lower token sequence first. Return a list of (tokens: list[int], score: float),
 best first, with score = logp(Y) / lp(Y); it has at most beam_size entries.
 
-So beam_size = 1 is greedy decoding (ties -> the lowest token id), and a beam at least as wide as
-every candidate list keeps every sequence: the result is then the exhaustive ranking of all
+So beam_size = 1 is greedy decoding (ties -> the lowest token id), and a beam of at least
+V ** max_len never cuts a candidate: the result is then the exhaustive ranking of all
 eos-terminated sequences of up to max_len tokens and all open ones of exactly max_len tokens.
 beam_size >= 1, max_len >= 1, alpha >= 0.
 """
