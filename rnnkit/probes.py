@@ -14,6 +14,8 @@ from typing import Any
 
 import torch
 
+from rnnkit import stepfns
+
 
 def _flatten_tensors(value: Any) -> list[torch.Tensor]:
     if isinstance(value, torch.Tensor):
@@ -380,3 +382,21 @@ def tiny_lm_call(fn: Callable[..., Any], emb: torch.nn.Embedding, lstm: torch.nn
 
 
 PROBES["tiny_lm_call"] = tiny_lm_call
+
+
+# ---------------------------------------------------------------------------------------------
+# Decoders driven by a step function (module 04: q032, q033, q034, q035, q051, q052): the grader
+# sends a model as values (rnnkit.stepfns.build spec), the probe builds it here, wraps it in a
+# Recorder and hands it to the submission's decoder as its first argument.
+
+
+def step_fn_call(fn: Callable[..., Any], model: dict[str, Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Call ``fn(step_fn, *args, **kwargs)`` where ``step_fn`` is ``rnnkit.stepfns.build(model)``
+    wrapped in a ``rnnkit.stepfns.Recorder``. Returns ``{"value": fn's return value, "calls":
+    number of step_fn calls, "tokens": [the tokens (B,) fed at call 1, call 2, ...]}``."""
+    recorder = stepfns.Recorder(stepfns.build(model))
+    value = fn(recorder, *args, **kwargs)
+    return {"value": value, **recorder.report()}
+
+
+PROBES["step_fn_call"] = step_fn_call

@@ -41,9 +41,13 @@ def _watched() -> list[tuple[Any, str]]:
         (decoding._Decoder, "dec"), (Watch, "tampered"), (np, "geterr"),
     ]
     if types_module.torch is not None:
-        from rnnkit import probes
+        from rnnkit import probes, stepfns
 
         pairs += [(probes, name) for name in vars(probes) if isinstance(getattr(probes, name), types.FunctionType)]
+        # the step functions handed to decoders, and their recorder (their records reach the grader)
+        pairs += [(stepfns, name) for name in vars(stepfns) if isinstance(getattr(stepfns, name), types.FunctionType)]
+        pairs += [(cls, name) for cls in (*stepfns.MODELS.values(), stepfns.Recorder)
+                  for name, value in vars(cls).items() if isinstance(value, (types.FunctionType, property))]
     return pairs
 
 

@@ -63,7 +63,9 @@ def array_bytes(obj: Any) -> tuple[bytes, str, tuple[int, ...], str] | None:
             arr = np.ascontiguousarray(arr)
             return arr.tobytes(), arr.dtype.name, tuple(arr.shape), "np"
     elif torch is not None and isinstance(obj, torch.Tensor):
-        tensor = torch.Tensor.detach(obj).cpu().contiguous()
+        # clone(contiguous_format), not .contiguous(): a tensor whose size-1 dims carry other
+        # strides counts as contiguous, and its bytes then cannot be viewed (x[:, 1] of a (1, T) x)
+        tensor = torch.Tensor.detach(obj).cpu().clone(memory_format=torch.contiguous_format)
         if tensor.dtype in TORCH_DTYPE_NAMES and tensor.layout == torch.strided:
             raw = tensor.reshape(-1).view(torch.uint8).numpy().tobytes() if tensor.numel() else b""
             return raw, TORCH_DTYPE_NAMES[tensor.dtype], tuple(tensor.shape), "torch"
