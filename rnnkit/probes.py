@@ -380,3 +380,12 @@ def tiny_lm_call(fn: Callable[..., Any], emb: torch.nn.Embedding, lstm: torch.nn
 
 
 PROBES["tiny_lm_call"] = tiny_lm_call
+
+
+# ---------------------------------------------------------------------------------------------
+# Callables the submission must call (q055_pointer_network's score_fn, q056_hierarchical_attention's
+# sent_encoder): built here from data by rnnkit.callables, their calls recorded and sent back.
+
+from rnnkit.callables import callable_call  # noqa: E402
+
+PROBES["callable_call"] = callable_call
