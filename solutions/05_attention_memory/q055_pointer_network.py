@@ -40,6 +40,8 @@ pointer_greedy_decode(score_fn, n, batch_size) -> (indices, log_probs):
 Do not modify any argument in place.
 """
 
+from collections.abc import Callable
+
 import torch
 
 Tensor = torch.Tensor
@@ -58,7 +60,8 @@ def pointer_log_probs(scores: Tensor, chosen_mask: Tensor) -> Tensor:
     ### END SOLUTION
 
 
-def pointer_greedy_decode(score_fn, n: int, batch_size: int) -> tuple[Tensor, Tensor]:
+def pointer_greedy_decode(score_fn: Callable[[Tensor, Tensor], Tensor], n: int,
+                          batch_size: int) -> tuple[Tensor, Tensor]:
     """Greedy pointer decoding for n steps -> (indices (B, n) int64, log_probs (B, n, n))."""
     ### BEGIN SOLUTION
     chosen = torch.zeros(batch_size, n, dtype=torch.bool)
