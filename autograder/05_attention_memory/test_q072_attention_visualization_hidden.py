@@ -17,7 +17,8 @@ Task 4: alignment_error_rate: a textbook-style hand example, then random link se
         raise ValueError (with a positive control).
 Task 5: ValueError for a row off 1 by 1e-3 or 1e-5, a negative weight, a 1-D or 3-D attn, and
         word lists that do not match the shape, for all three functions that take attn; rows off
-        by up to 1e-9 (softmax rows, +-5e-7 perturbations) are accepted; with the mutation check
+        by up to 5e-7 (softmax rows, +5e-7 perturbations) are accepted (the positive controls check
+        only that a result comes back: its values are tasks 1 to 3's); with the mutation check
         on, no argument is changed in place.
 """
 
@@ -199,7 +200,8 @@ def test_near_one_rows_are_valid(impl, rng, case):
         attn[:, 0] += 5e-7                                                   # still within 1e-6
     src, tgt = words(rng, S, "s"), words(rng, T, "t")
     got = impl.alignment_pairs(attn, src, tgt)
-    check(got == [(src[int(np.argmax(attn[t]))], tgt[t]) for t in range(T)], "rows within 1e-6 of 1 are valid input")
+    check(isinstance(got, list) and len(got) == T, "rows within 1e-6 of 1 are valid input: alignment_pairs should "
+                                                   "return one pair per target word")
     expect_array(impl.attention_entropy(attn), (T,), "attention_entropy(...)")
     check(isinstance(impl.ascii_heatmap(attn, src, tgt), str), "rows within 1e-6 of 1 are valid input")
 
@@ -227,8 +229,8 @@ def test_invalid_attention_raises(impl, bad):
 @pytest.mark.task(5)
 def test_mismatched_words_raise(impl):
     attn = np.array([[0.25, 0.25, 0.5], [0.5, 0.0, 0.5]])
-    check(impl.alignment_pairs(attn, ["a", "b", "c"], ["x", "y"]) == [("c", "x"), ("a", "y")],
-          "alignment_pairs of a valid (2, 3) matrix")
+    got = impl.alignment_pairs(attn, ["a", "b", "c"], ["x", "y"])
+    check(isinstance(got, list) and len(got) == 2, "alignment_pairs of a valid (2, 3) matrix should return 2 pairs")
     for src, tgt in ((["a", "b"], ["x", "y"]), (["a", "b", "c"], ["x"]), (["a", "b", "c", "d"], ["x", "y", "z"])):
         for fn in (impl.alignment_pairs, impl.ascii_heatmap):
             with pytest.raises(ValueError):
