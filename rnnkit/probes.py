@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from rnnkit import stepfns
+from rnnkit.callables import callable_call
 
 
 def _flatten_tensors(value: Any) -> list[torch.Tensor]:
@@ -400,3 +401,9 @@ def step_fn_call(fn: Callable[..., Any], model: dict[str, Any], *args: Any, **kw
 
 
 PROBES["step_fn_call"] = step_fn_call
+
+
+# Callables the submission must call (q055_pointer_network's score_fn, q056_hierarchical_attention's
+# sent_encoder): built here from data by rnnkit.callables, their calls recorded and sent back.
+
+PROBES["callable_call"] = callable_call

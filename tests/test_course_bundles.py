@@ -19,7 +19,7 @@ from rnnkit.kit import Kit
 ON_TIME = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
 
 
-@pytest.mark.parametrize("name", ["ps02", "ps03"])
+@pytest.mark.parametrize("name", ["ps02", "ps03", "ps04", "ps05"])
 def test_a_module_bundle_builds_and_grades_its_reference_and_stub_notebooks(kit: Kit, tmp_path: Path,
                                                                              name: str) -> None:
     bundle = load_assignment(kit, name)

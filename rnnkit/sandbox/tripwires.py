@@ -41,12 +41,14 @@ def _watched() -> list[tuple[Any, str]]:
         (decoding._Decoder, "dec"), (Watch, "tampered"), (np, "geterr"),
     ]
     if types_module.torch is not None:
-        from rnnkit import probes, stepfns
+        from rnnkit import callables, probes, stepfns
 
-        pairs += [(probes, name) for name in vars(probes) if isinstance(getattr(probes, name), types.FunctionType)]
-        # the step functions handed to decoders, and their recorder (their records reach the grader)
-        pairs += [(stepfns, name) for name in vars(stepfns) if isinstance(getattr(stepfns, name), types.FunctionType)]
-        pairs += [(cls, name) for cls in (*stepfns.MODELS.values(), stepfns.Recorder)
+        # the probes, the step functions and callables handed to the submission, and their
+        # recorders (their records reach the grader)
+        for module in (probes, stepfns, callables):
+            pairs += [(module, name) for name in vars(module) if isinstance(getattr(module, name), types.FunctionType)]
+        classes = (*stepfns.MODELS.values(), stepfns.Recorder, *callables.CALLABLES.values(), callables.Recording)
+        pairs += [(cls, name) for cls in classes if isinstance(cls, type)
                   for name, value in vars(cls).items() if isinstance(value, (types.FunctionType, property))]
     return pairs
 
