@@ -156,3 +156,16 @@ def randn(rng: np.random.Generator, *shape: int, scale: float = 1.0) -> np.ndarr
 def trandn(rng: np.random.Generator, *shape: int, scale: float = 1.0) -> torch.Tensor:
     """float64 torch normal draws of this shape (drawn with numpy so the run seed replays them)."""
     return torch.from_numpy(rng.standard_normal(shape) * scale)
+
+
+def random_lstm_lm(rng: np.random.Generator, vocab: int, emb: int, hidden: int, scale: float = 1.5) -> dict[str, Any]:
+    """The spec of a one-layer LSTM language model for ``rnnkit.stepfns.build`` (``{"kind": "lstm",
+    "emb": Embedding(vocab, emb), "cell": LSTMCell(emb, hidden), "head": Linear(hidden, vocab)}``,
+    float64), every weight drawn from ``trandn(rng, ..., scale=scale)`` in that order."""
+    modules = {"emb": torch.nn.Embedding(vocab, emb).double(), "cell": torch.nn.LSTMCell(emb, hidden).double(),
+               "head": torch.nn.Linear(hidden, vocab).double()}
+    with torch.no_grad():
+        for module in modules.values():
+            for p in module.parameters():
+                p.copy_(trandn(rng, *p.shape, scale=scale))
+    return {"kind": "lstm", **modules}

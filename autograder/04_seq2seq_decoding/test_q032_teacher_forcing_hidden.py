@@ -27,7 +27,7 @@ import torch
 
 from rnnkit import stepfns
 from rnnkit.fair import ValuesOnly
-from rnnkit.testing import check, expect_dict, expect_tensor, expect_tuple, trandn
+from rnnkit.testing import check, expect_dict, expect_tensor, expect_tuple, random_lstm_lm, trandn
 
 
 @pytest.fixture
@@ -130,11 +130,8 @@ def tf_case(rng: np.random.Generator, case: int) -> Case:
         table = torch.log_softmax(trandn(rng, 31, V, scale=2.0), dim=-1)
         return Case({"kind": "history", "table": table}, torch.from_numpy(rng.integers(0, 31, size=B)), dec_in, V)
     E, H = int(rng.integers(1, 4)), int(rng.integers(1, 5))
-    emb, cell, head = torch.nn.Embedding(V, E).double(), torch.nn.LSTMCell(E, H).double(), torch.nn.Linear(H, V).double()
-    with torch.no_grad():
-        for p in [*emb.parameters(), *cell.parameters(), *head.parameters()]:
-            p.copy_(trandn(rng, *p.shape, scale=1.5))
-    return Case({"kind": "lstm", "emb": emb, "cell": cell, "head": head}, (trandn(rng, B, H), trandn(rng, B, H)),
+    lm = random_lstm_lm(rng, V, E, H, scale=1.5)
+    return Case(lm, (trandn(rng, B, H), trandn(rng, B, H)),
                 dec_in, V)
 
 

@@ -26,7 +26,7 @@ import pytest
 import torch
 
 from rnnkit import stepfns
-from rnnkit.testing import assert_close, check, expect_dict, expect_tensor, trandn
+from rnnkit.testing import assert_close, check, expect_dict, expect_tensor, random_lstm_lm, trandn
 
 
 def chain_table(rng: np.random.Generator, V: int, successors: dict[int, int]) -> torch.Tensor:
@@ -121,11 +121,8 @@ def random_case(rng: np.random.Generator, kind: str) -> Case:
         return Case({"kind": "history", "table": table}, torch.from_numpy(rng.integers(0, R, size=B)), tgt, lengths,
                     bos)
     E, H = int(rng.integers(1, 4)), int(rng.integers(1, 5))
-    emb, cell, head = torch.nn.Embedding(V, E).double(), torch.nn.LSTMCell(E, H).double(), torch.nn.Linear(H, V).double()
-    with torch.no_grad():
-        for p in [*emb.parameters(), *cell.parameters(), *head.parameters()]:
-            p.copy_(trandn(rng, *p.shape, scale=1.5))
-    return Case({"kind": "lstm", "emb": emb, "cell": cell, "head": head}, (trandn(rng, B, H), trandn(rng, B, H)),
+    lm = random_lstm_lm(rng, V, E, H, scale=1.5)
+    return Case(lm, (trandn(rng, B, H), trandn(rng, B, H)),
                 tgt, lengths, bos)
 
 

@@ -29,7 +29,15 @@ import pytest
 import torch
 
 from rnnkit import stepfns
-from rnnkit.testing import assert_close, check, expect_dict, expect_tensor, torch_generator, trandn
+from rnnkit.testing import (
+    assert_close,
+    check,
+    expect_dict,
+    expect_tensor,
+    random_lstm_lm,
+    torch_generator,
+    trandn,
+)
 
 FN = "scheduled_sampling_logits"
 
@@ -136,11 +144,8 @@ def mixing_case(rng: np.random.Generator, case: int) -> Case:
         table = torch.log_softmax(trandn(rng, 29, V, scale=2.0), dim=-1)
         return Case({"kind": "history", "table": table}, torch.from_numpy(rng.integers(0, 29, size=B)), tgt, bos, V)
     E, H = int(rng.integers(1, 4)), int(rng.integers(1, 5))
-    emb, cell, head = torch.nn.Embedding(V, E).double(), torch.nn.LSTMCell(E, H).double(), torch.nn.Linear(H, V).double()
-    with torch.no_grad():
-        for p in [*emb.parameters(), *cell.parameters(), *head.parameters()]:
-            p.copy_(trandn(rng, *p.shape, scale=1.5))
-    return Case({"kind": "lstm", "emb": emb, "cell": cell, "head": head}, (trandn(rng, B, H), trandn(rng, B, H)),
+    lm = random_lstm_lm(rng, V, E, H, scale=1.5)
+    return Case(lm, (trandn(rng, B, H), trandn(rng, B, H)),
                 tgt, bos, V)
 
 

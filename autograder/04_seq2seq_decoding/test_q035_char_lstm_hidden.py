@@ -31,7 +31,15 @@ import torch
 
 from rnnkit import stepfns
 from rnnkit.fair import ValuesOnly
-from rnnkit.testing import check, expect_dict, expect_tensor, expect_tuple, torch_generator, trandn
+from rnnkit.testing import (
+    check,
+    expect_dict,
+    expect_tensor,
+    expect_tuple,
+    random_lstm_lm,
+    torch_generator,
+    trandn,
+)
 
 
 @pytest.fixture
@@ -152,11 +160,8 @@ def model_case(rng: np.random.Generator, kind: str, V: int) -> tuple[dict[str, A
         return ({"kind": "history", "table": torch.log_softmax(trandn(rng, 61, V, scale=1.5), dim=-1)},
                 torch.tensor([int(rng.integers(0, 61))]))
     E, H = int(rng.integers(1, 4)), int(rng.integers(1, 5))
-    emb, cell, head = torch.nn.Embedding(V, E).double(), torch.nn.LSTMCell(E, H).double(), torch.nn.Linear(H, V).double()
-    with torch.no_grad():
-        for p in [*emb.parameters(), *cell.parameters(), *head.parameters()]:
-            p.copy_(trandn(rng, *p.shape, scale=1.0))
-    return {"kind": "lstm", "emb": emb, "cell": cell, "head": head}, (trandn(rng, 1, H), trandn(rng, 1, H))
+    lm = random_lstm_lm(rng, V, E, H, scale=1.0)
+    return lm, (trandn(rng, 1, H), trandn(rng, 1, H))
 
 
 def call_sample(impl: Any, spec: dict[str, Any], state: Any, start: int, n: int, temperature: float,

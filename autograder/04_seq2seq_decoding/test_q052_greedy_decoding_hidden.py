@@ -29,7 +29,7 @@ import pytest
 import torch
 
 from rnnkit import stepfns
-from rnnkit.testing import check, expect_dict, expect_tensor, expect_tuple, trandn
+from rnnkit.testing import check, expect_dict, expect_tensor, expect_tuple, random_lstm_lm, trandn
 
 FN = "greedy_decode"
 
@@ -173,12 +173,9 @@ def stateful_case(rng: np.random.Generator, case: int) -> Case:
         return Case({"kind": "history", "table": torch.log_softmax(logits, dim=-1)},
                     torch.from_numpy(rng.integers(0, R, size=B)), B, special, int(rng.integers(3, 8)))
     V, E, H, B = int(rng.integers(4, 8)), int(rng.integers(1, 4)), int(rng.integers(1, 5)), int(rng.integers(1, 5))
-    emb, cell, head = torch.nn.Embedding(V, E).double(), torch.nn.LSTMCell(E, H).double(), torch.nn.Linear(H, V).double()
-    with torch.no_grad():
-        for p in [*emb.parameters(), *cell.parameters(), *head.parameters()]:
-            p.copy_(trandn(rng, *p.shape, scale=1.5))
+    lm = random_lstm_lm(rng, V, E, H, scale=1.5)
     state = (trandn(rng, B, H), trandn(rng, B, H))
-    return Case({"kind": "lstm", "emb": emb, "cell": cell, "head": head}, state, B, specials(rng, V),
+    return Case(lm, state, B, specials(rng, V),
                 int(rng.integers(2, 8)))
 
 
