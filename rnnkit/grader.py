@@ -85,6 +85,8 @@ def _forget_modules(files: list[Path]) -> None:
 
 def _run(kit: Kit, test_files: list[Path], submission: Path | None, options: RunOptions,
          assert_mode: str) -> Results:
+    from rnnkit import plugin  # noqa: F401 - a missing dependency (numpy) is raised here, not inside pytest
+
     _forget_modules(test_files)
     with tempfile.TemporaryDirectory(prefix="rnnkit-run-") as tmp:
         out = Path(tmp) / "results.json"

@@ -70,7 +70,7 @@ def run(kit: Kit, exercise: Exercise, timeout: float = 10.0) -> Outcome:
     return Outcome(exercise, result, None, time.perf_counter() - start)
 
 
-def status_lines(kit: Kit, outcome: Outcome, banner: str | None = None) -> list[Text]:
+def status_lines(kit: Kit, outcome: Outcome, banner: str | None = None, extra: list[Text] | None = None) -> list[Text]:
     """The compact status: what a student needs after a save, and nothing more."""
     meta = outcome.exercise.meta
     rel = outcome.exercise.stub_path.relative_to(kit.root)
@@ -92,6 +92,7 @@ def status_lines(kit: Kit, outcome: Outcome, banner: str | None = None) -> list[
             message = (first.message or "").strip().splitlines()[:MESSAGE_LINES]
             lines.extend(Text("    ") + terminal(line) for line in message)
             lines.append(Text(f"{done}/{len(outcome.result.tasks)} tasks pass", style="dim"))
+    lines.extend(extra or [])
     progress = Progress.load(kit)
     solved = sum(progress.status(e).state == "solved" for e in kit.exercises)
     total = len(kit.exercises)
@@ -131,7 +132,7 @@ class Watch:
 
     def draw(self, outcome: Outcome, banner: str | None = None, extra: list[Text] | None = None) -> None:
         self.console.clear()
-        for line in status_lines(self.kit, outcome, banner) + (extra or []):
+        for line in status_lines(self.kit, outcome, banner, extra):
             self.console.print(line, soft_wrap=True)
 
     def draw_done(self) -> None:
