@@ -38,8 +38,11 @@ def pristine_stub(kit: Kit, exercise: Exercise) -> str:
     if kept.is_file():
         return kept.read_text(encoding="utf-8")
     if exercise.solution_path.is_file():
-        from rnnkit.stubgen import generate_stub
-
+        try:
+            from rnnkit.stubgen import generate_stub
+        except ModuleNotFoundError:  # the student edition: a kit with solutions needs the full rnnkit
+            raise ResetError(f"this kit's untouched copy of {exercise.id}.py is missing ({STUBS}/{exercise.module}/): "
+                             "copy the file from a freshly built kit") from None
         rel = exercise.solution_path.relative_to(kit.root).as_posix()
         return generate_stub(exercise.solution_path.read_text(encoding="utf-8"), rel, exercise.meta.short_id)
     raise ResetError(f"this kit has no untouched copy of {exercise.id}.py ({STUBS}/{exercise.module}/ is missing): "
