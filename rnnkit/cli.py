@@ -200,12 +200,14 @@ def sync(exercise: str | None, source: str | None) -> None:
     kit = _kit()
     chosen = [_find(kit, exercise)] if exercise else list(kit.exercises)
     try:
-        for item in chosen:
-            done = sync_exercise(kit, item, source, required=exercise is not None)
-            if done:
-                console.print(terminal(done))
+        done = [d for d in (sync_exercise(kit, item, source, required=exercise is not None) for item in chosen) if d]
     except NotebookError as exc:
         _fail(exc, EXIT_USAGE)
+    for line in done:
+        console.print(terminal(line))
+    if not done:
+        console.print("nothing to sync: every notebook holds the same code as its .py file "
+                      "(`rnnkit build notebooks` writes the notebooks)")
 
 
 @main.group()

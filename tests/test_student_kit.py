@@ -159,7 +159,9 @@ def test_check_fails_on_the_stubs_and_passes_on_the_references(kit_dir: Path, in
                                 text=True, timeout=300)
     assert everything.returncode == 0 and " passed" in everything.stdout, everything.stdout[-3000:]
     helped = student(installed, "--help", cwd=kit_dir)
-    assert "rnnkit watch" in helped.stdout and "takehome" not in helped.stdout and "grade" not in helped.stdout
+    commands = re.findall(r"^  (\w[\w-]*) ", helped.stdout.split("Commands:")[1], re.M)
+    assert commands == ["build", "check", "doctor", "hint", "list", "next", "reset", "show", "sync", "watch"]
+    assert "Instructors:" not in helped.stdout and "takehome" not in helped.stdout
 
 
 def test_errors_are_one_sentence_with_what_to_do(kit_dir: Path, installed: Path, work: Path) -> None:
@@ -182,3 +184,15 @@ def test_errors_are_one_sentence_with_what_to_do(kit_dir: Path, installed: Path,
     assert "def oops(:" in next((kit_dir / ".rnnkit" / "backups").glob(f"{Q021}.*.py")).read_text()
     unknown = student(installed, "reset", "q999", cwd=kit_dir)
     assert unknown.returncode == 2 and "no exercise 'q999'" in unknown.stderr
+
+
+def test_usage_errors_of_the_build_exit_2(kit_dir: Path, source: Path, work: Path) -> None:
+    for args, words in ((["--modules", "01"], "already exists"),
+                        (["--modules", "01", "--exercises", "q021"], "one way"),
+                        (["--modules", "07"], "no module '07'"),
+                        (["--exercises", "q021,q999"], "no exercise 'q999'")):
+        out = kit_dir if words == "already exists" else work / "refused"
+        done = _build(source, out, *args)
+        assert done.returncode == 2 and words in done.stdout.replace("\n", " "), done.stdout + done.stderr
+        assert "Traceback" not in done.stdout + done.stderr
+    assert not (work / "refused").exists()
