@@ -113,6 +113,11 @@ def hint(exercise: str, reset: bool) -> None:
         raise click.BadParameter(str(exc), param_hint="EXERCISE") from exc
 
 
+def _say_kit(kit: Kit) -> None:
+    """The "kit: ..." line every student command starts with."""
+    console.print(terminal(kit.describe(), "dim"))
+
+
 def _find(kit: Kit, exercise: str) -> Exercise:
     try:
         return kit.find(exercise)
@@ -162,6 +167,7 @@ def reset(exercise: str) -> None:
     from rnnkit.reset import ResetError, reset_exercise
 
     kit = _kit()
+    _say_kit(kit)
     try:
         done = reset_exercise(kit, _find(kit, exercise))
     except ResetError as exc:
@@ -198,6 +204,7 @@ def sync(exercise: str | None, source: str | None) -> None:
     from rnnkit.studentnb import NotebookError, sync_exercise
 
     kit = _kit()
+    _say_kit(kit)
     chosen = [_find(kit, exercise)] if exercise else list(kit.exercises)
     try:
         done = [d for d in (sync_exercise(kit, item, source, required=exercise is not None) for item in chosen) if d]
@@ -223,6 +230,7 @@ def build_notebooks(exercises: str | None, force: bool) -> None:
     from rnnkit.studentnb import write_notebooks
 
     kit = _kit()
+    _say_kit(kit)
     try:
         chosen = kit.select(exercises)
     except KitError as exc:
