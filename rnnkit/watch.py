@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from rich.console import Console
 from rich.text import Text
 
-from rnnkit.grader import RunOptions, run_public
+from rnnkit.grader import GradingError, RunOptions, run_public
 from rnnkit.kit import Exercise, Kit
 from rnnkit.progress import Progress
 from rnnkit.results import ExerciseResult
@@ -63,7 +63,10 @@ def run(kit: Kit, exercise: Exercise, timeout: float = 10.0) -> Outcome:
     if problem:
         return Outcome(exercise, None, problem, time.perf_counter() - start)
     options = RunOptions(call_timeout_s=timeout, show_student_messages=True)
-    result = run_public(kit, [exercise], options).exercises[exercise.id]
+    try:
+        result = run_public(kit, [exercise], options).exercises[exercise.id]
+    except GradingError as exc:  # the tests themselves could not run (or Ctrl-C stopped them)
+        return Outcome(exercise, None, f"the public tests could not run: {exc}", time.perf_counter() - start)
     progress = Progress.load(kit)
     progress.record_check(exercise, result)
     progress.save()
