@@ -176,7 +176,12 @@ def build_student_kit(out: Path, modules: str | None, exercises: str | None) -> 
 
     kit = _kit()
     try:
-        built = build_kit(kit, choose(kit, modules, exercises), out)
+        chosen = choose(kit, modules, exercises)
+        named = {e.id for e in kit.select(exercises)} if exercises else {e.id for e in chosen}
+        added = [e.meta.short_id for e in chosen if e.id not in named]
+        if added:
+            console.print(terminal(f"also in the kit, because the chosen exercises require them: {', '.join(added)}"))
+        built = build_kit(kit, chosen, out)
     except StudentKitError as exc:
         _fail(exc, EXIT_USAGE)
     console.print(terminal(f"student kit written to {built.folder}: {len(built.exercises)} exercise(s), "

@@ -55,7 +55,19 @@ def choose(kit: Kit, modules: str | None, exercises: str | None) -> list[Exercis
         raise StudentKitError(str(exc)) from exc
     if not chosen:
         raise StudentKitError("--exercises names no exercise; `rnnkit list` shows the ids")
-    return chosen
+    return with_requirements(kit, chosen)
+
+
+def with_requirements(kit: Kit, chosen: list[Exercise]) -> list[Exercise]:
+    """The chosen exercises and, transitively, those they require (``requires``: do those first)."""
+    wanted = {e.id for e in chosen}
+    todo = list(chosen)
+    while todo:
+        for required in todo.pop().meta.requires:
+            if required not in wanted:
+                wanted.add(required)
+                todo.append(kit.find(required))
+    return [e for e in kit.exercises if e.id in wanted]
 
 
 def _quoted(items: list[str] | tuple[str, ...]) -> str:

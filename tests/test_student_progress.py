@@ -108,3 +108,11 @@ def test_notebook_round_trip_keeps_the_students_code(folder: Path) -> None:
     assert nbformat.read(notebook, as_version=4) == back
     backups = {p.name for p in (folder / ".rnnkit" / "backups").iterdir()}
     assert {f"{Q021}.1.py", f"{Q021}.1.ipynb"} <= backups
+
+
+def test_a_chosen_exercise_brings_the_ones_it_requires() -> None:
+    from rnnkit.studentkit import choose
+
+    kit = Kit(REPO)
+    assert [e.id for e in choose(kit, None, "q001")] == ["q001_lstm_layer_forward", Q021]
+    assert {e.module for e in choose(kit, "01", None)} == {"01_cells"}
