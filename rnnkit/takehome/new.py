@@ -1,8 +1,9 @@
 """``rnnkit takehome new``: choose exercises, render a candidate's repository with cookiecutter.
 
-The template (``instructor/takehome/``, shared with the student kit: ``rnnkit.kittemplate``) holds the scaffolding only: the README with the
-instructions, ``.gitignore``, the manifest ``takehome.json``, ``run_tests.py`` (the one command
-that runs the public tests) and ``conftest.py`` (``impl`` as the candidate's module, in-process).
+The template (``instructor/takehome/``, shared with the student kit: ``rnnkit.kittemplate``)
+holds the scaffolding only: the README with the instructions, ``.gitignore``, the manifest
+``takehome.json``, ``run_tests.py`` (the one command that runs the public tests) and
+``conftest.py`` (``impl`` as the candidate's module, in-process).
 After cookiecutter has rendered it, the chosen exercises are copied in from ``exercises/`` (stub,
 public tests, exercise.toml) with ``rnnkit/testing.py`` (the helpers the public tests import).
 Nothing from ``solutions/`` or ``autograder/`` is ever read here. The issuer keeps a copy of the
