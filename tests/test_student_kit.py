@@ -141,9 +141,8 @@ def test_nothing_hidden_is_in_the_kit_or_its_installed_package(kit_dir: Path, in
 
 def test_check_fails_on_the_stubs_and_passes_on_the_references(kit_dir: Path, installed: Path, source: Path) -> None:
     folder = kit_dir / "exercises" / "01_cells"
-    for exercise in (Q021, Q009):
-        stub = student(installed, "check", exercise[:4], cwd=folder)
-        assert stub.returncode == 1 and "Not yet" in stub.stdout, stub.stdout + stub.stderr
+    stub = student(installed, "check", "q021", cwd=folder)  # from inside exercises/: the kit is found upward
+    assert stub.returncode == 1 and "Not yet" in stub.stdout, stub.stdout + stub.stderr
     for path in (source / "solutions" / "01_cells").glob("q*.py"):
         shutil.copyfile(path, folder / path.stem / path.name)
     for exercise in (Q021, Q009):
