@@ -30,7 +30,9 @@ from rnnkit.kittemplate import render as render_template
 
 CANDIDATE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 TESTING_HELPERS = Path(__file__).resolve().parent.parent / "testing.py"
-SHIM_INIT = '"""A copy of rnnkit\'s public test helpers only: the public tests import rnnkit.testing."""\n'
+PROBES = Path(__file__).resolve().parent.parent / "probes.py"  # the fixed checks some public tests call
+SHIM_INIT = ('"""A copy of rnnkit\'s public test helpers only: the public tests import rnnkit.testing, '
+             'conftest.py the probes."""\n')
 
 
 class TakehomeError(ValueError):
@@ -106,6 +108,7 @@ def copy_exercises(folder: Path, exercises: list[Exercise]) -> None:
     (folder / "rnnkit").mkdir()
     (folder / "rnnkit" / "__init__.py").write_text(SHIM_INIT, encoding="utf-8")
     shutil.copyfile(TESTING_HELPERS, folder / "rnnkit" / "testing.py")
+    shutil.copyfile(PROBES, folder / "rnnkit" / "probes.py")
 
 
 def render(template: Path, context: dict[str, str], out: Path) -> Path:
