@@ -1,23 +1,23 @@
 """The ``rnnkit`` command: a thin layer over the library (each command calls one function).
 
-Students: list, show, hint, check. Instructors: grade, demo. Authors: dev build, dev check.
+Students: list, show, hint, check, next, reset, watch, sync, build notebooks, doctor. The
+instructor's, hiring and authoring commands (grade, demo, dev, course, takehome, build student-kit)
+are registered where they are installed: the student edition of the package has none of them
+(``rnnkit.edition``).
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 from rich.console import Console
 
 from rnnkit import __version__
-from rnnkit.clisupport import EXIT_BROKEN, fail, load_kit
-from rnnkit.grader import GradingError, RunOptions
-from rnnkit.kit import Kit, KitError, find_kit
-from rnnkit.mutants import MutantError
+from rnnkit.clisupport import EXIT_BROKEN, EXIT_USAGE, fail, load_kit, missing_dependency
+from rnnkit.grader import GradingError
+from rnnkit.kit import Exercise, Kit, KitError, find_kit
 from rnnkit.safetext import terminal
-from rnnkit.stubgen import StubError
 
 console = Console(highlight=False)
 
@@ -34,11 +34,18 @@ HELP = """rnnkit: auto-graded LSTM & GRU exercises ({count}).
 
 \b
 {where}
-Students:    rnnkit list · rnnkit show q021 · rnnkit hint q021 · rnnkit check [q021]
-Instructors: rnnkit grade PATH --out results.json · rnnkit demo · rnnkit course ...
+Students:    rnnkit watch · rnnkit list · rnnkit next · rnnkit show q021 · rnnkit hint q021
+             rnnkit check [q021] · rnnkit reset q021 · rnnkit build notebooks · rnnkit sync q021
+{more}"""
+MORE = """Instructors: rnnkit grade PATH --out results.json · rnnkit demo · rnnkit course ...
 Hiring:      rnnkit takehome new · rnnkit takehome grade · rnnkit takehome compare
-Authors:     rnnkit dev build · rnnkit dev check
+Authors:     rnnkit dev build · rnnkit dev check · rnnkit build student-kit -o DIR
 """
+
+
+def _more() -> str:
+    """The instructor's lines of the help, where those commands are installed."""
+    return MORE if "dev" in main.commands else ""
 
 
 class _Main(click.Group):
@@ -48,13 +55,23 @@ class _Main(click.Group):
         try:
             kit = find_kit()
             count = sum(1 for _ in kit.exercises_dir.glob("[0-9][0-9]_*/*/exercise.toml"))
-            self.help = HELP.format(count=f"{count} in the kit in use", where=kit.describe())
+            self.help = HELP.format(count=f"{count} in the kit in use", where=kit.describe(), more=_more())
         except KitError as exc:
-            self.help = HELP.format(count="no kit found here", where=str(exc))
+            self.help = HELP.format(count="no kit found here", where=str(exc), more=_more())
         return super().get_help(ctx)
 
+    def invoke(self, ctx: click.Context) -> object:
+        """A missing dependency is one sentence and what to do, not a traceback."""
+        try:
+            return super().invoke(ctx)
+        except ModuleNotFoundError as exc:
+            if (exc.name or "rnnkit").split(".")[0] == "rnnkit":
+                raise
+            fail(console, missing_dependency(exc.name or "?"), EXIT_BROKEN)
 
-@click.group(cls=_Main, help=HELP.format(count="counted in the kit in use", where="kit: the one in use"),
+
+@click.group(cls=_Main, help=HELP.format(count="counted in the kit in use", where="kit: the one in use",
+                                         more=MORE),
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="rnnkit")
 def main() -> None:
@@ -96,77 +113,134 @@ def hint(exercise: str, reset: bool) -> None:
         raise click.BadParameter(str(exc), param_hint="EXERCISE") from exc
 
 
+def _say_kit(kit: Kit) -> None:
+    """The "kit: ..." line every student command starts with."""
+    console.print(terminal(kit.describe(), "dim"))
+
+
+def _find(kit: Kit, exercise: str) -> Exercise:
+    try:
+        return kit.find(exercise)
+    except KitError as exc:
+        raise click.BadParameter(str(exc), param_hint="EXERCISE") from exc
+
+
 @main.command()
 @click.argument("exercise", required=False)
 @click.option("--no-sandbox", is_flag=True, help="run your code in this process (so a debugger works)")
+@click.option("--notebook", is_flag=True, help="check the code of the exercise's notebook instead of its .py file")
 @click.option("--timeout", default=10.0, show_default=True, help="seconds allowed per call")
-def check(exercise: str | None, no_sandbox: bool, timeout: float) -> None:
+def check(exercise: str | None, no_sandbox: bool, notebook: bool, timeout: float) -> None:
     """Run the public tests of EXERCISE (default: the first unsolved one)."""
     from rnnkit.student import check as run_check
+    from rnnkit.studentnb import NotebookError, notebook_submission
 
     kit = _kit()
+    chosen = _find(kit, exercise) if exercise else None
     try:
-        chosen = kit.find(exercise) if exercise else None
-    except KitError as exc:
-        raise click.BadParameter(str(exc), param_hint="EXERCISE") from exc
-    try:
-        ok = run_check(kit, chosen, console, sandbox=not no_sandbox, timeout=timeout)
+        if notebook:
+            if chosen is None:
+                raise NotebookError("--notebook checks one exercise: name it, for example `rnnkit check q021 --notebook`")
+            with notebook_submission(kit, chosen) as folder:
+                ok = run_check(kit, chosen, console, sandbox=not no_sandbox, timeout=timeout, submission=folder)
+        else:
+            ok = run_check(kit, chosen, console, sandbox=not no_sandbox, timeout=timeout)
+    except NotebookError as exc:
+        _fail(exc, EXIT_USAGE)
     except GradingError as exc:
         _fail(exc)
     sys.exit(0 if ok else 1)
 
 
-@main.command()
-@click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="write the results JSON here")
-@click.option("--exercises", help="comma list: q021,q005 (short or full ids)")
-@click.option("--module", help="one module: 01 or 01_cells")
-@click.option("--seed", type=int, help="replay the seed of an earlier run (it is in its results)")
-@click.option("--timeout", default=10.0, show_default=True, help="seconds allowed per call into the submission")
-@click.option("--budget", default=120.0, show_default=True,
-              help="seconds allowed for all the calls of one exercise together")
-@click.option("--no-namespaces", is_flag=True, help="sandbox without Linux namespaces (hosts that forbid them)")
-def grade(path: Path, out: Path | None, exercises: str | None, module: str | None, seed: int | None,
-          timeout: float, budget: float, no_namespaces: bool) -> None:
-    """Grade the submission at PATH with the hidden tests, in the sandbox. PATH is a copy of
-    exercises/, a folder of loose qNNN_slug.py files, or one qNNN_slug.py file (that exercise only).
+@main.command("next")
+def next_cmd() -> None:
+    """The next unsolved exercise: its question, the file to edit and what to run."""
+    from rnnkit.student import show_next
 
-    Exits 0 whatever the score; non-zero only for a usage error or a broken installation.
-    """
-    from rnnkit.grader import grade as run_grade
-    from rnnkit.render import EXPOSED_KIT_WARNING, results_table
+    show_next(_kit(), console)
+
+
+@main.command()
+@click.argument("exercise")
+def reset(exercise: str) -> None:
+    """Put EXERCISE's untouched stub back; your version is kept in .rnnkit/backups/."""
+    from rnnkit.reset import ResetError, reset_exercise
+
+    kit = _kit()
+    _say_kit(kit)
+    try:
+        done = reset_exercise(kit, _find(kit, exercise))
+    except ResetError as exc:
+        _fail(exc, EXIT_USAGE)
+    rel = done.path.relative_to(kit.root)
+    if done.backup is None:
+        console.print(terminal(f"{rel} was untouched: nothing to reset"))
+    else:
+        console.print(terminal(f"{rel} is the stub again; your version is in {done.backup.relative_to(kit.root)}"))
+
+
+@main.command()
+@click.argument("exercise", required=False)
+@click.option("--interval", default=0.05, show_default=True, help="seconds between two looks at the files")
+def watch(exercise: str | None, interval: float) -> None:
+    """Re-run the public tests of the exercise you edit on every save (default: start with the
+    first unsolved one). Keys: h hint, n next exercise, q quit."""
+    from rnnkit.watch import watch as run_watch
 
     kit = _kit()
     try:
-        chosen = kit.select(exercises, module)
-    except KitError as exc:
-        raise click.BadParameter(str(exc)) from exc
-    if path.is_file():
-        try:
-            only = kit.find_file(path)
-        except KitError as exc:
-            raise click.BadParameter(str(exc), param_hint="PATH") from exc
-        chosen = [e for e in chosen if e.id == only.id]
-        if not chosen:
-            raise click.BadParameter(f"{path.name} is not among the exercises chosen with --exercises/--module",
-                                     param_hint="PATH")
-        path = path.parent
-    from rnnkit.student import _Bar
-
-    options = RunOptions(seed=seed, call_timeout_s=timeout, exercise_budget_s=budget, namespaces=not no_namespaces,
-                         label=str(path), progress=_Bar(console, "grading"))
-    try:
-        results = run_grade(kit, chosen, path.resolve(), options)
+        run_watch(kit, _find(kit, exercise) if exercise else None, console, interval=interval)
     except GradingError as exc:
         _fail(exc)
-    if out is not None:
-        results.write(out)  # first: nothing printed below can cost the record
-    console.print(results_table(results))
-    console.print(f"seed {results.seed} · isolation: {', '.join(results.isolation)} · {results.duration_s:.1f} s")
-    if not results.grader_files_hidden:
-        console.print(f"[yellow]warning:[/] {EXPOSED_KIT_WARNING}")
-    if out is not None:
-        console.print(terminal(f"results written to {out}"))
+
+
+@main.command()
+@click.argument("exercise", required=False)
+@click.option("--from", "source", type=click.Choice(["notebook", "py"]),
+              help="which side to copy from [default: the one changed last]")
+def sync(exercise: str | None, source: str | None) -> None:
+    """Copy your code between an exercise's notebook and its .py file (every exercise with a
+    notebook, or EXERCISE); the overwritten version is kept in .rnnkit/backups/."""
+    from rnnkit.studentnb import NotebookError, sync_exercise
+
+    kit = _kit()
+    _say_kit(kit)
+    chosen = [_find(kit, exercise)] if exercise else list(kit.exercises)
+    try:
+        done = [d for d in (sync_exercise(kit, item, source, required=exercise is not None) for item in chosen) if d]
+    except NotebookError as exc:
+        _fail(exc, EXIT_USAGE)
+    for line in done:
+        console.print(terminal(line))
+    if not done:
+        console.print("nothing to sync: every notebook holds the same code as its .py file "
+                      "(`rnnkit build notebooks` writes the notebooks)")
+
+
+@main.group()
+def build() -> None:
+    """Build files from the kit: notebooks (students), student-kit (instructors)."""
+
+
+@build.command("notebooks")
+@click.option("--exercises", help="comma list of exercise ids (default: every exercise)")
+@click.option("--force", is_flag=True, help="rewrite notebooks that exist (their code is backed up first)")
+def build_notebooks(exercises: str | None, force: bool) -> None:
+    """One Jupyter notebook per exercise in notebooks/: question, spec, your code, public tests."""
+    from rnnkit.studentnb import write_notebooks
+
+    kit = _kit()
+    _say_kit(kit)
+    try:
+        chosen = kit.select(exercises)
+    except KitError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    written, kept = write_notebooks(kit, chosen, force=force)
+    for path in written:
+        console.print(terminal(f"wrote {path.relative_to(kit.root)}"))
+    if kept:
+        console.print(terminal(f"{len(kept)} notebook(s) exist and were kept (your work in them is safe); "
+                               "`rnnkit sync` copies code between notebook and .py file, --force rewrites them"))
 
 
 @main.command()
@@ -200,94 +274,22 @@ def doctor(no_namespaces: bool) -> None:
     sys.exit(1 if missing else 0)
 
 
-@main.command()
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="where the sample submissions, their results and the class go [default: <kit>/build/demo]")
-@click.option("--no-class", is_flag=True, help="skip the nbgrader class (only grade the three samples)")
-def demo(out: Path | None, no_class: bool) -> None:
-    """Grade three sample submissions of module 01 (the references, the stubs, known-wrong mutants),
-    then run a small class through nbgrader with both autograde paths."""
-    from rnnkit.course.coursedir import CourseError
-    from rnnkit.demo import run_class_demo, run_demo
-
+def _register_optional() -> None:
+    """The instructor's, hiring and authoring commands, where this installation has them."""
     try:
-        kit = _kit()
-        folder = (out or kit.root / "build" / "demo").resolve()
-        run_demo(kit, folder, console)
-        if not no_class:
-            run_class_demo(kit, folder, console)
-    except (GradingError, MutantError, StubError, CourseError) as exc:
-        _fail(exc)
-
-
-@main.group()
-def dev() -> None:
-    """Authoring: regenerate stubs, check the whole kit."""
-
-
-@dev.command("build")
-@click.option("--exercises", help="comma list of exercise ids")
-@click.option("--module", help="one module: 01 or 01_cells")
-def dev_build(exercises: str | None, module: str | None) -> None:
-    """Regenerate the stubs in exercises/ from the solutions."""
-    from rnnkit.devtools import build
-
-    kit = _kit()
-    try:
-        changed = build(kit, kit.select(exercises, module))
-    except StubError as exc:
-        _fail(exc)
-    for path in changed:
-        console.print(f"wrote {path.relative_to(kit.root)}")
-    console.print(f"{len(changed)} stub(s) changed")
-
-
-@dev.command("check")
-@click.option("--exercises", help="comma list of exercise ids")
-@click.option("--module", help="one module: 01 or 01_cells")
-@click.option("-v", "--verbose", is_flag=True, help="also list which task catches each mutant")
-@click.option("--seeds", "seed_count", type=click.IntRange(1), default=5, show_default=True,
-              help="grade everything under this many fixed seeds; verdicts must agree")
-@click.option("--require-alternatives", is_flag=True,
-              help="exercises of difficulty >= 2 need at least one alternative solution")
-@click.option("--jobs", type=click.IntRange(1), default=None, help="seeds graded at a time [default: one per core]")
-def dev_check(exercises: str | None, module: str | None, verbose: bool, seed_count: int,
-              require_alternatives: bool, jobs: int | None) -> None:
-    """Verify the kit: layout, metadata, bank text, stubs up to date, solutions pass, stubs (and
-    stubs that only raise) fail, mutants caught, equivalents and alternatives pass, the same
-    verdicts under every seed, public tests useful."""
-    from rnnkit.devtools import check as run_check
-    from rnnkit.devtools import check_seeds
-
-    kit = _kit()
-    chosen = kit.select(exercises, module)
-    try:
-        report = run_check(kit, chosen, say=lambda msg: console.print(f"[dim]{msg}[/]"),
-                           seeds=check_seeds(seed_count), require_alternatives=require_alternatives, jobs=jobs)
-    except GradingError as exc:
-        _fail(exc)
-    if verbose:
-        for line in report.notes:
-            console.print(f"[dim]{line}[/]")
-    for problem in report.problems:
-        console.print(f"[red]✗[/] {problem}")
-    if report.ok:
-        console.print(f"[green]✓ {len(chosen)} exercise(s) pass every check[/]")
-    else:
-        console.print(f"[red]{len(report.problems)} problem(s)[/]")
-        sys.exit(1)
-
-
-def _register_course() -> None:
-    from rnnkit.course.cli import course
-
+        from rnnkit.authorcli import register
+        from rnnkit.course.cli import course
+        from rnnkit.takehome.cli import takehome
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] != "rnnkit":
+            raise
+        return  # the student edition: the student's commands only
+    register(main, build)
     main.add_command(course)
-    from rnnkit.takehome.cli import takehome
-
     main.add_command(takehome)
 
 
-_register_course()
+_register_optional()
 
 if __name__ == "__main__":
     main()

@@ -36,3 +36,10 @@ def fail(console: Console, exc: Exception | str, code: int) -> NoReturn:
     """Print ``error: <what>`` (escaped: it may quote a submission) and exit with ``code``."""
     console.print("[red]error:[/] ", terminal(exc), sep="")
     sys.exit(code)
+
+
+def missing_dependency(name: str) -> str:
+    """One sentence for an import that failed: which package, which Python, what to do."""
+    return (f"rnnkit needs the Python package {name!r}, which is not installed for {sys.executable}: "
+            "install the kit's dependencies with its README's setup command (pip install -c constraints.txt ...), "
+            "or run rnnkit from the virtual environment that has them")

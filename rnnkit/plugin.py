@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import pytest
 
-from rnnkit.diagnosis import PLUGIN_NAME as DIAGNOSIS_PLUGIN
-from rnnkit.diagnosis import Diagnoser
 from rnnkit.grading.context import (
     ExerciseContext,
     context_of,
@@ -37,6 +35,14 @@ from rnnkit.grading.hooks import (
     pytest_sessionfinish,
 )
 from rnnkit.grading.session import STASH, GradingSession, TestOutcome
+
+try:  # known mistakes behind failures; the student edition has no mutants, and no diagnosis
+    from rnnkit.diagnosis import PLUGIN_NAME as DIAGNOSIS_PLUGIN
+    from rnnkit.diagnosis import Diagnoser
+except ModuleNotFoundError as exc:
+    if (exc.name or "").split(".")[0] != "rnnkit":
+        raise
+    Diagnoser = None  # type: ignore[assignment,misc]
 
 __all__ = [
     "STASH", "ExerciseContext", "GradingSession", "TestOutcome", "exercise_of", "impl", "parameter_names",
@@ -67,7 +73,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "task(n): the exercise task (exercise.toml [[tasks]] id) a test counts for")
     config.stash[STASH] = GradingSession(config)
-    config.pluginmanager.register(Diagnoser(context_of, task_of), DIAGNOSIS_PLUGIN)  # known mistakes behind failures
+    if Diagnoser is not None:
+        config.pluginmanager.register(Diagnoser(context_of, task_of), DIAGNOSIS_PLUGIN)  # known mistakes behind failures
     if not config.pluginmanager.hasplugin("terminal"):
         # Graded runs (rnnkit.grader) show no pytest output: pytest still formats a traceback for
         # every failure, and its default style re-parses source for each frame (half of a stub's

@@ -171,9 +171,36 @@ PUBLIC_NOTE = ("These are the public tests: each task's few fixed checks, listed
                "(`rnnkit show {short}` lists what it checks).")
 
 
+def syntax_problem(path: Path, shown_as: str | None = None) -> str | None:
+    """One sentence when the exercise file does not compile (None when it does)."""
+    try:
+        compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        where = f"{shown_as or path.name}, line {exc.lineno}" if exc.lineno else (shown_as or path.name)
+        return (f"{where}: {exc.msg}. Fix that line and save again: no test can run until the file "
+                "compiles")
+    except (OSError, ValueError) as exc:
+        return f"{shown_as or path.name} cannot be read ({exc}); `rnnkit reset` puts the stub back"
+    return None
+
+
+def show_next(kit: Kit, console: Console) -> Exercise | None:
+    """The next unsolved exercise: where it is, its question and what to run."""
+    exercise = next_unsolved(kit)
+    if exercise is None:
+        console.print(Text(kit.describe(), style="dim"))
+        console.print("[green]every exercise passes its public tests.[/] `rnnkit list` shows your progress.")
+        return None
+    show(kit, exercise, console)
+    return exercise
+
+
 def check(kit: Kit, exercise: Exercise | None, console: Console, sandbox: bool = True,
-          timeout: float = 10.0) -> bool:
+          timeout: float = 10.0, submission: Path | None = None) -> bool:
     """Run an exercise's public tests; returns True when every task passed.
+
+    ``submission``: a folder laid out like exercises/ holding the code to check instead of the
+    kit's file (a notebook's code); its result is not recorded as progress.
 
     Without the sandbox (a student with ``breakpoint()`` or a debugger) no progress bar runs: a
     live display would draw over the debugger's prompt."""
@@ -185,12 +212,18 @@ def check(kit: Kit, exercise: Exercise | None, console: Console, sandbox: bool =
             console.print("[green]every exercise passes its public tests.[/] `rnnkit list` shows your progress.")
             return True
         console.print(f"checking the first unsolved exercise: [bold]{exercise.id}[/]")
+    code = exercise.stub_path if submission is None else submission / exercise.module / exercise.id / exercise.stub_path.name
+    problem = syntax_problem(code, str(exercise.stub_path.relative_to(kit.root)) if submission is None else None)
+    if problem:
+        console.print("[red]error:[/] ", terminal(problem), sep="")
+        return False
     options = RunOptions(sandbox=sandbox, call_timeout_s=timeout, show_student_messages=True,
                          progress=_Bar(console, f"checking {exercise.meta.short_id}") if sandbox else None)
-    results = run_public(kit, [exercise], options)
+    results = run_public(kit, [exercise], options, submission=submission)
     result = results.exercises[exercise.id]
-    progress.record_check(exercise, result)
-    progress.save()
+    if submission is None:
+        progress.record_check(exercise, result)
+        progress.save()
     console.print(public_table(result, title=f"{exercise.id} · public tests"
                                + ("" if sandbox else " · trusted local mode")))
     passed = all(t.status == "passed" for t in result.tasks)

@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "rnnkit"
-CLIS = {"rnnkit.cli", "rnnkit.course.cli"}
+CLIS = {"rnnkit.cli", "rnnkit.course.cli", "rnnkit.authorcli"}
 CLI_ONLY = CLIS | {"rnnkit.clisupport"}
 
 

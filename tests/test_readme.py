@@ -89,6 +89,8 @@ def test_student_section(clone: Path, tmp_path: Path) -> None:
     assert commands[:2] == ["rnnkit list", "rnnkit show q021"]
     expected = {"rnnkit list": 0, "rnnkit show q021": 0, "rnnkit hint q021": 0, "rnnkit check": 1,
                 "rnnkit check q021": 1, "rnnkit check q021 --no-sandbox": 1, "rnnkit doctor": None,
+                "rnnkit next": 0, "rnnkit reset q021": 0, "rnnkit build notebooks": 0, "rnnkit sync q021": 0,
+                "rnnkit check q021 --notebook": 1,
                 "pytest exercises/01_cells/q021_lstm_step_forward": 1}
     assert commands == list(expected), "the README's student commands changed: update this test"
     for command in commands:

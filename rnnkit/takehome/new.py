@@ -1,8 +1,9 @@
 """``rnnkit takehome new``: choose exercises, render a candidate's repository with cookiecutter.
 
-The template (``instructor/takehome/``) holds the scaffolding only: the README with the
-instructions, ``.gitignore``, the manifest ``takehome.json``, ``run_tests.py`` (the one command
-that runs the public tests) and ``conftest.py`` (``impl`` as the candidate's module, in-process).
+The template (``instructor/takehome/``, shared with the student kit: ``rnnkit.kittemplate``)
+holds the scaffolding only: the README with the instructions, ``.gitignore``, the manifest
+``takehome.json``, ``run_tests.py`` (the one command that runs the public tests) and
+``conftest.py`` (``impl`` as the candidate's module, in-process).
 After cookiecutter has rendered it, the chosen exercises are copied in from ``exercises/`` (stub,
 public tests, exercise.toml) with ``rnnkit/testing.py`` (the helpers the public tests import).
 Nothing from ``solutions/`` or ``autograder/`` is ever read here. The issuer keeps a copy of the
@@ -11,26 +12,27 @@ manifest in a registry, so grading does not have to trust the one that comes bac
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
 import json
 import random
 import re
 import secrets
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from rnnkit import __version__
 from rnnkit.course.assignments import AssignmentError, load_assignment
+from rnnkit.edition import PACKAGE, import_closure
 from rnnkit.kit import Exercise, Kit, KitError
+from rnnkit.kittemplate import TemplateError, exercise_lines, template_dir
+from rnnkit.kittemplate import copy_exercises as copy_kit_exercises
+from rnnkit.kittemplate import render as render_template
 
 CANDIDATE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-PACKAGE = Path(__file__).resolve().parent.parent  # rnnkit/
-# What the public tests need of rnnkit: its test helpers, and the probes that impl.probe runs (with
-# the rnnkit modules they import, found by shipped_modules).
-PUBLIC_MODULES = ("testing", "probes")
+# What the public tests need of rnnkit: its test helpers, and the probes that impl.probe runs, with
+# every rnnkit module they import (rnnkit.edition's import closure).
+PUBLIC_ENTRY_POINTS = ("rnnkit.testing", "rnnkit.probes")
 SHIM_INIT = ('"""A copy of rnnkit\'s public test helpers and probes only: the public tests import '
              'rnnkit.testing, and impl.probe runs rnnkit.probes."""\n')
 
@@ -45,10 +47,6 @@ class Issued:
     folder: Path
     record: Path
     manifest: dict[str, object]
-
-
-def template_dir(kit: Kit) -> Path:
-    return kit.root / "instructor" / "takehome"
 
 
 def default_registry(kit: Kit) -> Path:
@@ -100,72 +98,37 @@ def draw_balanced(pool: list[Exercise], count: int, seed: int | None) -> list[Ex
 
 
 def _context(candidate: str, hours: float, kit_id: str, created: str, exercises: list[Exercise]) -> dict[str, str]:
-    lines = "\n".join(f"| {e.meta.short_id}: `exercises/{e.module}/{e.id}/` | {e.meta.title} | {e.meta.max_points} |"
-                      for e in exercises)
     return {"edition": "takehome", "folder": candidate, "candidate": candidate,
             "title": f"Take-home test: {len(exercises)} LSTM & GRU exercise(s)", "hours": f"{hours:g}",
             "kit_id": kit_id, "kit_version": __version__, "created_at": created,
-            "exercises": ",".join(e.id for e in exercises), "exercise_lines": lines}
-
-
-def render(template: Path, context: dict[str, str], out: Path) -> Path:
-    """Run cookiecutter itself on the template; unknown keys are an error here (cookiecutter would
-    drop them silently), and its replay file goes to a temporary folder, not ~/.cookiecutter_replay."""
-    from cookiecutter.exceptions import CookiecutterException, OutputDirExistsException
-    from cookiecutter.main import cookiecutter
-
-    known = set(json.loads((template / "cookiecutter.json").read_text(encoding="utf-8")))
-    unknown = sorted(set(context) - known)
-    if unknown:
-        raise TakehomeError(f"{template}/cookiecutter.json has no key(s) {', '.join(unknown)}")
-    with tempfile.TemporaryDirectory(prefix="rnnkit-cookiecutter-") as tmp:
-        config = {"replay_dir": tmp, "cookiecutters_dir": tmp, "abbreviations": {}}
-        try:
-            made = cookiecutter(str(template), no_input=True, extra_context=context, output_dir=str(out),
-                                default_config=config, accept_hooks=False, overwrite_if_exists=False)
-        except OutputDirExistsException as exc:
-            raise TakehomeError(f"{out / context['folder']} already exists: choose another -o folder or "
-                                "remove it (a kit is never rendered over another)") from exc
-        except CookiecutterException as exc:
-            raise TakehomeError(f"cookiecutter could not render {template}: {exc}") from exc
-    return Path(made)
+            "exercises": ",".join(e.id for e in exercises), "exercise_lines": exercise_lines(exercises)}
 
 
 def copy_exercises(folder: Path, exercises: list[Exercise]) -> None:
     """The stubs, public tests and metadata, and the public test helpers; nothing else of the kit."""
-    for exercise in exercises:
-        target = folder / "exercises" / exercise.module / exercise.id
-        target.mkdir(parents=True)
-        for source in (exercise.meta_path, exercise.stub_path, exercise.public_test_path):
-            shutil.copyfile(source, target / source.name)
+    copy_kit_exercises(folder, exercises)
     (folder / "rnnkit").mkdir()
     (folder / "rnnkit" / "__init__.py").write_text(SHIM_INIT, encoding="utf-8")
-    for name in shipped_modules(PUBLIC_MODULES):
-        shutil.copyfile(PACKAGE / f"{name}.py", folder / "rnnkit" / f"{name}.py")
+    for path in public_modules():
+        shutil.copyfile(path, folder / "rnnkit" / path.name)
 
 
-def shipped_modules(roots: tuple[str, ...]) -> list[str]:
-    """``roots`` and every rnnkit module they import, transitively (top-level modules only: the
-    shipped copy has no sandbox, course or grading package, so importing one is an error here)."""
-    found: list[str] = []
-    todo = list(roots)
-    while todo:
-        name = todo.pop()
-        if name in found:
-            continue
-        path = PACKAGE / f"{name}.py"
-        if not path.is_file():
-            raise KitError(f"rnnkit.{name} is needed by the public tests but is not a module file of rnnkit/; "
-                           "public helpers must import only top-level rnnkit modules")
-        found.append(name)
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("rnnkit."):
-                todo.append(node.module.split(".", 1)[1])
-            elif isinstance(node, ast.ImportFrom) and node.module == "rnnkit":
-                todo.extend(alias.name for alias in node.names)
-            elif isinstance(node, ast.Import):
-                todo.extend(a.name.split(".", 1)[1] for a in node.names if a.name.startswith("rnnkit."))
-    return sorted(found)
+def public_modules() -> list[Path]:
+    """The module files the public tests import, and those they import in turn. They must be
+    top-level modules of rnnkit: the shipped copy has no subpackage (no sandbox, course or grading)."""
+    files = [p for p in import_closure(PUBLIC_ENTRY_POINTS) if p != PACKAGE / "__init__.py"]
+    nested = [str(p.relative_to(PACKAGE)) for p in files if p.parent != PACKAGE]
+    if nested:
+        raise KitError(f"the public tests' helpers import {', '.join(nested)}: a take-home kit ships top-level "
+                       "rnnkit modules only; keep what rnnkit.testing and rnnkit.probes import at the top level")
+    return files
+
+
+def render(template: Path, context: dict[str, str], out: Path) -> Path:
+    try:
+        return render_template(template, context, out)
+    except TemplateError as exc:
+        raise TakehomeError(str(exc)) from exc
 
 
 def new_kit(kit: Kit, exercises: list[Exercise], candidate: str, hours: float, out: Path,
