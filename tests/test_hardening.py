@@ -219,8 +219,10 @@ SELF_REPORT = '''
 import sys
 import numpy as np
 def patch_and_mutate(a, b):
+    # every rnnkit helper named like a mutation check, except those the tripwire watches (replacing
+    # one of them is a violation of its own, see test_switching_numpy_warnings_off_...)
     for name, module in list(sys.modules.items()):
-        if name.startswith("rnnkit"):
+        if name.startswith("rnnkit") and name not in ("rnnkit.callables", "rnnkit.stepfns", "rnnkit.probes"):
             for attr in ("_same", "_snapshot"):
                 if hasattr(module, attr):
                     setattr(module, attr, lambda *x, **k: True)
