@@ -299,6 +299,22 @@ def test_an_exercise_cannot_spend_more_than_its_time_budget(tmp_path: Path) -> N
     assert outcomes[-1] == "nap was not called: this exercise used up its 1.5 s time budget"
 
 
+def test_a_call_stopped_by_the_budget_leaves_later_calls_refused_by_their_own_name(tmp_path: Path) -> None:
+    """The stopped call's child is gone: the next call starts no new one (no import) and is refused as itself."""
+    sub = SandboxedSubmission(SubmissionSpec("q900_probe", probe_file(tmp_path), call_timeout_s=5, budget_s=0.5),
+                              shared_zygote())
+    try:
+        with pytest.raises(SubmissionTimeout, match="was stopped: this exercise used up its 0.5 s time budget"):
+            sub.nap(2.0)
+        for _ in range(2):
+            with pytest.raises(SubmissionTimeout) as refused:
+                sub.nap(0.0)
+            assert str(refused.value) == "nap was not called: this exercise used up its 0.5 s time budget"
+        assert sub.child is None or sub.generation == 1
+    finally:
+        sub.close()
+
+
 def _pids_limited_child(tmp_path: Path, timeout: float = 20) -> SandboxedSubmission:
     path = probe_file(tmp_path)
     sub = SandboxedSubmission(SubmissionSpec("q900_probe", path, call_timeout_s=timeout), shared_zygote())

@@ -111,8 +111,9 @@ def kit_dir(work: Path) -> Path:
 
 def test_rendered_kit_holds_scaffolding_and_the_chosen_exercises(kit_dir: Path, work: Path) -> None:
     files = sorted(p.relative_to(kit_dir).as_posix() for p in kit_dir.rglob("*") if p.is_file())
-    expected = [".gitignore", "README.md", "conftest.py", "pytest.ini", "rnnkit/__init__.py", "rnnkit/probes.py",
-                "rnnkit/testing.py", "run_tests.py", "takehome.json"]
+    # rnnkit/: the public test helpers and the probes, with the step functions and callables the probes build
+    expected = [".gitignore", "README.md", "conftest.py", "pytest.ini", "rnnkit/__init__.py", "rnnkit/callables.py",
+                "rnnkit/probes.py", "rnnkit/stepfns.py", "rnnkit/testing.py", "run_tests.py", "takehome.json"]
     for folder in CHOSEN:
         name = folder.split("/")[1]
         expected += [f"exercises/{folder}/{f}" for f in ("exercise.toml", f"{name}.py", f"test_{name}.py")]

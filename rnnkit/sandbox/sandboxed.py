@@ -62,6 +62,8 @@ class SandboxedSubmission(Submission):
         return child
 
     def _ensure_loaded_names(self) -> None:
+        if self._budget_spent():
+            return  # no new process: the request itself is refused, under the name of the call made
         self._ensure_child()
 
     def _raw(self, child: ChildProcess, message: dict[str, Any], timeout: float, label: str) -> dict[str, Any]:
@@ -94,8 +96,11 @@ class SandboxedSubmission(Submission):
                 raise self._import_failed(reply)
         return reply
 
+    def _budget_spent(self) -> bool:
+        return self._budget_gone or self._spent_s >= self.spec.budget_s
+
     def _check_budget(self, label: str) -> None:
-        if self._budget_gone or self._spent_s >= self.spec.budget_s:
+        if self._budget_spent():
             raise SubmissionTimeout(f"{label} was not called: this exercise used up its "
                                     f"{self.spec.budget_s:g} s time budget")
 
@@ -108,6 +113,8 @@ class SandboxedSubmission(Submission):
         return self._raw(child, message, timeout, label)
 
     def _arena(self) -> Arena | None:
+        if self._budget_spent():
+            return None  # no new process: the request itself is refused
         try:
             return self._ensure_child().arena
         except SubmissionProblem:
